@@ -43,8 +43,13 @@ type Delta struct {
 	m, g, h, full []float64
 }
 
-// Estimate implements Estimator.
+// Estimate implements Estimator. For a mixture (expfam.Componentwise) it
+// takes the delta method at each component's mean: component k's block gets
+// its ∇_μ from ∇ℓ(m_k) and ∇²ℓ(m_k), and the weight block ℓ(m_k) − ℓ(m_K).
 func (e *Delta) Estimate(dst []float64, q expfam.Family, _ *rand.Rand) ([]float64, error) {
+	if mix, ok := q.(expfam.Componentwise); ok {
+		return e.estimateMixture(dst, mix)
+	}
 	gq, ok := q.(expfam.Gaussian)
 	if !ok {
 		return nil, &ConfigError{Field: "family", Value: fmt.Sprintf("%T", q), Reason: "Delta needs a Gaussian family"}
@@ -59,6 +64,37 @@ func (e *Delta) Estimate(dst []float64, q expfam.Family, _ *rand.Rand) ([]float6
 		return nil, err
 	}
 	return gq.MuGrad(dst, e.g, h), nil
+}
+
+func (e *Delta) estimateMixture(dst []float64, q expfam.Componentwise) ([]float64, error) {
+	if dst == nil {
+		dst = make([]float64, q.Dim())
+	}
+	w := q.WeightDim()
+	k := q.NumComponents()
+	off := w
+	var lastLoss float64
+	losses := make([]float64, k)
+	for c := range k {
+		comp := q.Component(c)
+		d := comp.ParamDim()
+		e.m = grow(e.m, d)
+		e.g = grow(e.g, d)
+		m := comp.Mean(e.m)
+		losses[c] = e.Model.Grad(e.g, m)
+		h, err := curvature(e, comp.Layout(), m, d)
+		if err != nil {
+			return nil, err
+		}
+		n := comp.Dim()
+		comp.MuGrad(dst[off:off+n], e.g, h)
+		off += n
+	}
+	lastLoss = losses[k-1]
+	for i := range w {
+		dst[i] = losses[i] - lastLoss
+	}
+	return dst, nil
 }
 
 // curvature fills e.h with the curvature that layout asks for at θ.

@@ -86,31 +86,66 @@ func (r *Rule) Step(q expfam.Family, s *State, rnd *rand.Rand) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	if err := checkFinite("estimate", est); err != nil {
-		return Info{}, err
+	var lam []float64
+	if v, ok := q.(expfam.NaturalViewer); ok {
+		lam = v.NaturalView()
+	} else {
+		lam = q.Natural(s.lam)
 	}
-	lam := q.Natural(s.lam)
-	// d = ∇_μ E_q[ℓ] − ∇_μH(q), or ∇_μ E_q[L_N] + λ − λ₀ with a prior.
-	d := est
+	// d = ∇_μ E_q[ℓ] − ∇_μH(q), or ∇_μ E_q[L_N] + λ − λ₀ with a prior;
+	// one fused pass forms d (in est's buffer), the plain step and its norm,
+	// and accumulates x−x, which is NaN exactly when some x is not finite.
+	var lam0, ent []float64
+	form := expfam.EntropyGeneral
+	if f, ok := q.(expfam.EntropyFormer); ok {
+		form = f.EntropyForm()
+	}
 	switch {
 	case r.Prior != nil:
 		if r.Prior.Dim() != n {
 			return Info{}, &ConfigError{Field: "Prior", Value: r.Prior.Dim(), Reason: "dimension differs from q's"}
 		}
 		s.lam0 = grow(s.lam0, n)
-		lam0 := r.Prior.Natural(s.lam0)
-		for i := range d {
-			d[i] += lam[i] - lam0[i]
-		}
+		lam0 = r.Prior.Natural(s.lam0)
 	case includesEntropy(r.Estimator):
-	default:
+		form = expfam.EntropyZero // the estimate already holds −∇_μH
+	case form == expfam.EntropyGeneral:
 		s.ent = grow(s.ent, n)
-		ent := q.EntropyGrad(s.ent)
-		for i := range d {
-			d[i] -= ent[i]
+		ent = q.EntropyGrad(s.ent)
+	}
+	// d = est + c·λ − sub: c = 1 with a prior (sub = λ₀) or when ∇_μH = −λ;
+	// c = 0 and sub = ∇_μH in general; d = est when ∇_μH = 0.
+	var c float64
+	var sub []float64
+	switch {
+	case lam0 != nil:
+		c, sub = 1, lam0
+	case form == expfam.EntropyNegNatural:
+		c = 1
+	case form == expfam.EntropyGeneral:
+		sub = ent
+	}
+	d, next := est, s.next
+	var estBad, norm float64
+	for i, e := range d {
+		estBad += e - e
+		di := e + c*lam[i]
+		if sub != nil {
+			di -= sub[i]
+		}
+		d[i] = di
+		v := lam[i] - rho*di
+		next[i] = v
+		dv := v - lam[i]
+		norm += dv * dv
+	}
+	if estBad != 0 || estBad != estBad {
+		// est was overwritten by d only where finite inputs give finite d;
+		// name the first non-finite entry of d, which is where est was.
+		if err := checkFinite("estimate", d); err != nil {
+			return Info{}, err
 		}
 	}
-	next := s.next
 	if r.PositivityPreserving {
 		rt, ok := q.(expfam.Retractor)
 		if !ok {
@@ -119,18 +154,16 @@ func (r *Rule) Step(q expfam.Family, s *State, rnd *rand.Rand) (Info, error) {
 		if next, err = rt.Retract(next, d, rho); err != nil {
 			return Info{}, err
 		}
-	} else {
+		norm = 0
 		for i := range next {
-			next[i] = lam[i] - rho*d[i]
+			dv := next[i] - lam[i]
+			norm += dv * dv
 		}
 	}
-	if err := checkFinite("natural parameter", next); err != nil {
-		return Info{}, err
-	}
-	var norm float64
-	for i := range next {
-		dv := next[i] - lam[i]
-		norm += dv * dv
+	if norm-norm != 0 {
+		if err := checkFinite("natural parameter", next); err != nil {
+			return Info{}, err
+		}
 	}
 	if err := q.SetNatural(next); err != nil {
 		return Info{}, err

@@ -83,3 +83,28 @@ func alloc(dst []float64, n int) []float64 {
 	checkLen(len(dst), n)
 	return dst
 }
+
+// EntropyForm names a closed form of ∇_μH(q), so that the rule can use it
+// without computing EntropyGrad into a buffer.
+type EntropyForm int
+
+const (
+	// EntropyGeneral: call EntropyGrad.
+	EntropyGeneral EntropyForm = iota
+	// EntropyNegNatural: ∇_μH(q) = −λ (a minimal family with a constant
+	// base measure).
+	EntropyNegNatural
+	// EntropyZero: ∇_μH(q) = 0 (a Gaussian with fixed covariance).
+	EntropyZero
+)
+
+// EntropyFormer is a family that states its entropy gradient's form.
+type EntropyFormer interface {
+	EntropyForm() EntropyForm
+}
+
+// NaturalViewer is a family that exposes λ without a copy. The slice must
+// not be modified and is valid until the next SetNatural.
+type NaturalViewer interface {
+	NaturalView() []float64
+}

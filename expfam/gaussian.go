@@ -26,4 +26,8 @@ type Gaussian interface {
 	// MuGrad writes ∇_μ E_q[f] in λ's layout, given g = E_q[∇f] (length
 	// ParamDim) and h = E_q[∇²f] in the shape Layout names (nil for NoHessian).
 	MuGrad(dst, g, h []float64) []float64
+	// PrecisionMul writes S v (length ParamDim) into dst, which must not
+	// overlap v; for a fixed covariance Σ, S = Σ⁻¹. Estimators use it for the
+	// Price identity E_q[∇²f] = E_q[S(θ−m)∇f(θ)ᵀ].
+	PrecisionMul(dst, v []float64) []float64
 }

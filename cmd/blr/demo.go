@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/bayesrule/blr/internal/demo"
+	"github.com/bayesrule/blr/plot"
+)
+
+func init() {
+	commands["demo"] = command{"small experiments that show the talk's claims: flat", runDemo}
+}
+
+func runDemo(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("which demo? one of: flat")
+	}
+	switch args[0] {
+	case "flat":
+		return demoFlat(args[1:], stdout, stderr)
+	}
+	if f, ok := demos[args[0]]; ok {
+		return f(args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("unknown demo %q (known: flat)", args[0])
+}
+
+// demos lets other files add demos.
+var demos = map[string]func(args []string, stdout, stderr io.Writer) error{}
+
+func demoFlat(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo flat", stderr)
+	out := fs.String("out", "flat.png", "where to write the PNG of the loss and its Gaussian smoothings")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f := demo.DefaultFlat
+	variances := []float64{0, 0.01, 0.05, 0.1, 0.2, 0.5, 1}
+	starts := []float64{-1.02, 1}
+	res, err := demo.FlatSweep(f, variances, starts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Bayes prefers flatter directions: ℓ(θ) = %.2g(θ−2)² − %.2g·exp(−(θ+1)²/(2·%.2g²))\n", f.A, f.B, f.W)
+	fmt.Fprintf(stdout, "sharp minimum near θ = −1 (ℓ = %.3f), flat minimum at θ = 2 (ℓ = %.3f)\n\n", f.Loss(-1), f.Loss(2))
+	fmt.Fprintf(stdout, "%-22s %10s %12s\n", "q", "start", "mean reached")
+	for _, r := range res {
+		name := fmt.Sprintf("N(m, %g)", r.Variance)
+		if r.Variance == 0 {
+			name = "gradient descent"
+		}
+		fmt.Fprintf(stdout, "%-22s %10.2f %12.4f\n", name, r.Start, r.Mean)
+	}
+	var series []plot.Series
+	xs := make([]float64, 801)
+	for i := range xs {
+		xs[i] = -4 + 8*float64(i)/800
+	}
+	for _, v := range []float64{0, 0.01, 0.1, 0.5} {
+		ys := make([]float64, len(xs))
+		for i, x := range xs {
+			ys[i] = f.Smoothed(x, v)
+		}
+		name := fmt.Sprintf("E_q[ℓ], σ² = %g", v)
+		if v == 0 {
+			name = "ℓ(θ)"
+		}
+		series = append(series, plot.Series{Name: name, X: xs, Y: ys, Dashed: v != 0})
+	}
+	if err := plot.Lines(*out, "Bayes prefers flatter directions", "θ (or the mean m of q)", "loss", series, 7, 4.5); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nwrote %s\n", *out)
+	return nil
+}
