@@ -1,0 +1,222 @@
+package randn
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+// TestMoments checks the first four moments of 10⁶ draws against N(0, 1)
+// within 5 standard errors: mean (SE 1/√n), variance (SE √(2/n)), skewness
+// (SE √(6/n)) and excess kurtosis (SE √(24/n)).
+func TestMoments(t *testing.T) {
+	n := 1 << 20
+	if testing.Short() {
+		n = 1 << 17
+	}
+	for _, key := range []uint64{1, 0xdeadbeef} {
+		x := make([]float32, n)
+		Fill(x, key)
+		var m1, m2, m3, m4 float64
+		for _, v := range x {
+			f := float64(v)
+			m1 += f
+			m2 += f * f
+			m3 += f * f * f
+			m4 += f * f * f * f
+		}
+		fn := float64(n)
+		m1, m2, m3, m4 = m1/fn, m2/fn, m3/fn, m4/fn
+		tests := []struct {
+			name    string
+			got, se float64
+		}{
+			{"mean", m1, 1 / math.Sqrt(fn)},
+			{"variance − 1", m2 - 1, math.Sqrt(2 / fn)},
+			{"skewness", m3, math.Sqrt(6 / fn)},
+			{"excess kurtosis", m4 - 3, math.Sqrt(24 / fn)},
+		}
+		for _, tt := range tests {
+			if z := tt.got / tt.se; math.Abs(z) > 5 {
+				t.Errorf("key %d: %s = %.3g, %.1f standard errors from 0", key, tt.name, tt.got, z)
+			}
+		}
+	}
+}
+
+// TestKolmogorovSmirnov checks the empirical CDF of 2·10⁵ float64 draws
+// against Φ: √n·D < 1.95 (the 0.1% critical value of the Kolmogorov
+// distribution).
+func TestKolmogorovSmirnov(t *testing.T) {
+	n := 200000
+	x := make([]float64, n)
+	Fill(x, 42)
+	slices.Sort(x)
+	var d float64
+	for i, v := range x {
+		p := 0.5 * math.Erfc(-v/math.Sqrt2)
+		d = max(d, math.Abs(p-float64(i)/float64(n)), math.Abs(float64(i+1)/float64(n)-p))
+	}
+	if s := math.Sqrt(float64(n)) * d; s > 1.95 {
+		t.Errorf("√n·D = %.3f > 1.95", s)
+	}
+}
+
+// TestTails checks the frequency of |x| > c for c in the wedges and the tail
+// (beyond r ≈ 3.65) within 5 binomial standard errors.
+func TestTails(t *testing.T) {
+	n := 1 << 21
+	if testing.Short() {
+		n = 1 << 18
+	}
+	x := make([]float32, n)
+	Fill(x, 7)
+	for _, c := range []float64{0.5, 1, 2, 3, zr, 4} {
+		p := math.Erfc(c / math.Sqrt2)
+		var k int
+		for _, v := range x {
+			if math.Abs(float64(v)) > c {
+				k++
+			}
+		}
+		se := math.Sqrt(p * (1 - p) / float64(n))
+		if z := (float64(k)/float64(n) - p) / se; math.Abs(z) > 5 {
+			t.Errorf("P(|x| > %.3g) = %.4g, want %.4g (%.1f standard errors)", c, float64(k)/float64(n), p, z)
+		}
+	}
+}
+
+// TestDeterminism checks that a key and a length fix the output on every
+// GOMAXPROCS and that the float32 output is the rounded float64 output.
+func TestDeterminism(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, n := range []int{0, 1, 3, 1000, 100003} {
+		runtime.GOMAXPROCS(1)
+		a := make([]float32, n)
+		Fill(a, 9)
+		runtime.GOMAXPROCS(2)
+		b := make([]float32, n)
+		Fill(b, 9)
+		d := make([]float64, n)
+		Fill(d, 9)
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) || a[i] != float32(d[i]) {
+				t.Fatalf("n=%d: x[%d] = %v (GOMAXPROCS 1), %v (2), %v (float64)", n, i, a[i], b[i], d[i])
+			}
+		}
+		if n > 10 {
+			c := make([]float32, n)
+			Fill(c, 10)
+			same := 0
+			for i := range a {
+				if a[i] == c[i] {
+					same++
+				}
+			}
+			if same > n/100 {
+				t.Errorf("n=%d: keys 9 and 10 agree in %d places", n, same)
+			}
+		}
+	}
+}
+
+// TestSample checks that Sample is mean + std⊙(what Fill writes), bit for
+// bit, in both precisions and on both sides of the parallel threshold.
+func TestSample(t *testing.T) {
+	for _, n := range []int{5, 100003} {
+		e := make([]float32, n)
+		Fill(e, 3)
+		mean, std, got := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range mean {
+			mean[i], std[i] = float32(i%7)-3, 0.25*float32(i%5)
+		}
+		Sample(got, mean, std, 3)
+		for i := range got {
+			if want := mean[i] + std[i]*e[i]; got[i] != want {
+				t.Fatalf("n=%d: Sample[%d] = %v, want %v", n, i, got[i], want)
+			}
+		}
+		d, m64 := make([]float64, n), make([]float64, n)
+		Sample(d, m64, m64, 3)
+		for i, v := range d {
+			if v != 0 {
+				t.Fatalf("n=%d: Sample with std 0 gave %v at %d", n, v, i)
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Sample with a short mean did not panic")
+		}
+	}()
+	Sample(make([]float32, 3), make([]float32, 2), make([]float32, 3), 1)
+}
+
+// TestZeroAllocs checks that a warm Fill allocates nothing.
+func TestZeroAllocs(t *testing.T) {
+	x := make([]float32, 1<<16)
+	Fill(x, 1)
+	if n := testing.AllocsPerRun(10, func() { Fill(x, 2) }); n != 0 {
+		t.Errorf("Fill allocates %v times per call", n)
+	}
+	m := make([]float32, len(x))
+	if n := testing.AllocsPerRun(10, func() { Sample(x, m, m, 2) }); n != 0 {
+		t.Errorf("Sample allocates %v times per call", n)
+	}
+}
+
+// TestBuild checks the ziggurat against its construction: r for 256 layers
+// (3.6541528853610088 in Marsaglia and Tsang 2000) and equal layer areas.
+func TestBuild(t *testing.T) {
+	if math.Abs(zr-3.6541528853610088) > 1e-12 {
+		t.Errorf("r = %.17g, want 3.6541528853610088", zr)
+	}
+	v := zr*math.Exp(-0.5*zr*zr) + math.Sqrt(math.Pi/2)*math.Erfc(zr/math.Sqrt2)
+	for l := 1; l < layers; l++ {
+		a := zw[l] * 0x1p53 * (zf[l+1] - zf[l])
+		if math.Abs(a-v) > 1e-9*v {
+			t.Fatalf("layer %d has area %.12g, want %.12g", l, a, v)
+		}
+	}
+}
+
+func BenchmarkFill400k(b *testing.B) {
+	x := make([]float32, 400000)
+	for _, procs := range []int{1, 2} {
+		b.Run(map[int]string{1: "procs=1", 2: "procs=2"}[procs], func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			var key uint64
+			for b.Loop() {
+				key++
+				Fill(x, key)
+			}
+		})
+	}
+}
+
+func BenchmarkSample400k(b *testing.B) {
+	x, m, s := make([]float32, 400000), make([]float32, 400000), make([]float32, 400000)
+	for _, procs := range []int{1, 2} {
+		b.Run(map[int]string{1: "procs=1", 2: "procs=2"}[procs], func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			var key uint64
+			for b.Loop() {
+				key++
+				Sample(x, m, s, key)
+			}
+		})
+	}
+}
+
+// BenchmarkNormFloat64_400k is the baseline: math/rand/v2 with PCG.
+func BenchmarkNormFloat64_400k(b *testing.B) {
+	x := make([]float32, 400000)
+	r := rand.New(rand.NewPCG(1, 2))
+	for b.Loop() {
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+	}
+}

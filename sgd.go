@@ -1,0 +1,41 @@
+package blr
+
+// Defaults of SGD. TODO(validated): set after the validation-split sweep.
+const sgdLR = 1e-3 // torch.optim.SGD's default lr
+
+// SGD is stochastic gradient descent with heavy-ball momentum, as
+// torch.optim.SGD computes it (dampening 0, no Nesterov):
+//
+//	g ← ĝ + δ(m−m₀);  buf ← μ·buf + g;  m ← m − lr·buf,   δ = P₀/N.
+//
+// As the rule: q is a Gaussian with fixed covariance (h ≡ 1, CurvNone),
+// ∇_μ E_q[ℓ̄] is estimated by the delta method on a minibatch, and the prior's
+// gradient δ(m−m₀) is added to the gradient. With μ = 0 one step is exactly
+// the rule's step with ρ = lr (on the mean-loss scale). Heuristic on top:
+// momentum, kept as the average ḡ = (1−μ)·buf with step α = lr/(1−μ)
+// (corrections.md, point 24); LR and SetLR take torch's lr.
+//
+// Config fields and defaults: LR 1e-3 (torch's default), Beta1 = torch's
+// momentum μ, 0; PriorPrecision 0 (with DataSize required when set, as
+// torch's weight_decay = PriorPrecision/DataSize). Others must be zero.
+func SGD[F Float](params []F, cfg Config) (*Diag[F], error) {
+	r := &resolver{name: "sgd", cfg: cfg}
+	r.unused("Beta2", "HessInit", "Eps", "Samples", "Curvature", "ClipRadius", "Temperature")
+	opt := DiagOptions{
+		DataSize:       r.dataSize(false),
+		PriorPrecision: r.float("PriorPrecision", cfg.PriorPrecision, 0),
+		LR:             r.float("LR", cfg.LR, sgdLR),
+		Beta1:          r.float("Beta1", cfg.Beta1, 0),
+		HessInit:       1,
+		Curvature:      CurvNone,
+		Samples:        1,
+		Temperature:    1,
+		Decay:          DecayInGradient,
+	}
+	d, err := build(r, params, opt)
+	if err != nil {
+		return nil, err
+	}
+	d.lrScale = 1 / (1 - opt.Beta1)
+	return d, nil
+}
