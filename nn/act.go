@@ -1,0 +1,105 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"unsafe"
+)
+
+// relu implements [ReLU].
+type relu[F Float] struct {
+	n     int
+	y, dx []F
+}
+
+func (l *relu[F]) blocks() []block { return nil }
+
+func (l *relu[F]) reserve(batch int) {
+	l.y = grow(l.y, batch*l.n)
+	l.dx = grow(l.dx, batch*l.n)
+}
+
+func (l *relu[F]) forward(_, x []F, batch int, _ bool) []F {
+	y := l.y[:batch*l.n]
+	for i, v := range x[:len(y)] {
+		y[i] = max(v, 0)
+	}
+	return y
+}
+
+func (l *relu[F]) backward(_, dy []F, batch int, ps pass[F]) []F {
+	if !ps.needDx {
+		return nil
+	}
+	dx := l.dx[:batch*l.n]
+	reluMask(dx, dy[:len(dx)], l.y[:len(dx)])
+	return dx
+}
+
+// reluMask writes dy where y > 0 and 0 elsewhere, for y = max(x, 0) ≥ 0.
+// It works on the bits: y > 0 exactly when its bit pattern is nonzero, and
+// the mask is built without a branch (a branch on the sign of random
+// activations is mispredicted half the time).
+func reluMask[F Float](dx, dy, y []F) {
+	if unsafe.Sizeof(dx[0]) == 4 {
+		d := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(dx))), len(dx))
+		g := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(dy))), len(dx))
+		a := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(y))), len(dx))
+		for i, v := range g {
+			d[i] = v & uint32(int32(-a[i])>>31)
+		}
+		return
+	}
+	d := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(dx))), len(dx))
+	g := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(dy))), len(dx))
+	a := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(y))), len(dx))
+	for i, v := range g {
+		d[i] = v & uint64(int64(-a[i])>>63)
+	}
+}
+
+func (l *relu[F]) initParams([]F, *rand.Rand) {}
+
+// tanh implements [Tanh].
+type tanh[F Float] struct {
+	n     int
+	y, dx []F
+}
+
+func (l *tanh[F]) blocks() []block { return nil }
+
+func (l *tanh[F]) reserve(batch int) {
+	l.y = grow(l.y, batch*l.n)
+	l.dx = grow(l.dx, batch*l.n)
+}
+
+func (l *tanh[F]) forward(_, x []F, batch int, _ bool) []F {
+	y := l.y[:batch*l.n]
+	for i, v := range x[:len(y)] {
+		y[i] = F(math.Tanh(float64(v)))
+	}
+	return y
+}
+
+func (l *tanh[F]) backward(_, dy []F, batch int, ps pass[F]) []F {
+	if !ps.needDx {
+		return nil
+	}
+	dx := l.dx[:batch*l.n]
+	y := l.y[:len(dx)]
+	for i, v := range dy[:len(dx)] {
+		dx[i] = v * (1 - y[i]*y[i])
+	}
+	return dx
+}
+
+func (l *tanh[F]) initParams([]F, *rand.Rand) {}
+
+// flatten implements [Flatten]: the data do not move.
+type flatten[F Float] struct{}
+
+func (flatten[F]) blocks() []block                          { return nil }
+func (flatten[F]) reserve(int)                              {}
+func (flatten[F]) forward(_, x []F, _ int, _ bool) []F      { return x }
+func (flatten[F]) initParams([]F, *rand.Rand)               {}
+func (flatten[F]) backward(_, dy []F, _ int, _ pass[F]) []F { return dy }
