@@ -95,8 +95,8 @@ func (d *Dirichlet) SetNatural(lam []float64) error {
 func (d *Dirichlet) setChecked(lam []float64) error {
 	var a0 float64
 	for k, l := range lam {
-		if err := famGreater("Dirichlet", fmt.Sprintf("λ[%d] (alpha−1)", k), l, -1); err != nil {
-			return err
+		if !(l > -1) || math.IsInf(l, 1) { // the field name is built only on failure
+			return famGreater("Dirichlet", fmt.Sprintf("λ[%d] (alpha−1)", k), l, -1)
 		}
 		a0 += l + 1
 	}
