@@ -1,0 +1,90 @@
+package plot
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// savePNG writes img as a PNG to path atomically: to a temporary file in
+// the same directory, synced, then renamed over path.
+func savePNG(path string, img *vgimg.Canvas) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriter(f)
+	if _, err = (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
+		return fmt.Errorf("plot: writing %s: %w", path, err)
+	}
+	if err = w.Flush(); err != nil {
+		return fmt.Errorf("plot: writing %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("plot: writing %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("plot: writing %s: %w", path, err)
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	return nil
+}
+
+// Figure draws a grid of gonum plots (rows of columns; nil leaves a tile
+// empty) on a white background, aligned so that their data areas have equal
+// sizes, and writes it as a PNG to path, width × height inches. It is the
+// building block of this package's figures, exported for one-off figures.
+// A plot whose axis ranges are not set (no data) gives an error.
+func Figure(path string, plots [][]*plot.Plot, width, height float64) error {
+	if err := checkSize(width, height); err != nil {
+		return err
+	}
+	rows := len(plots)
+	if rows == 0 || len(plots[0]) == 0 {
+		return fmt.Errorf("plot: Figure: no plots")
+	}
+	cols := len(plots[0])
+	for i, r := range plots {
+		if len(r) != cols {
+			return fmt.Errorf("plot: Figure: row %d has %d plots, row 0 has %d", i, len(r), cols)
+		}
+		for j, p := range r {
+			// An axis without data (Min > Max or infinite) would hang the
+			// rasteriser on NaN coordinates.
+			if p != nil && !(finite(p.X.Min) && finite(p.X.Max) && p.X.Min <= p.X.Max && finite(p.Y.Min) && finite(p.Y.Max) && p.Y.Min <= p.Y.Max) {
+				return fmt.Errorf("plot: Figure: plot [%d][%d] has axis ranges x [%g, %g], y [%g, %g]: add data or set them", i, j, p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+			}
+		}
+	}
+	img := vgimg.New(vg.Length(width)*vg.Inch, vg.Length(height)*vg.Inch)
+	dc := draw.New(img)
+	fillWhite(dc)
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(14), PadY: vg.Points(10),
+		PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+	canvases := plot.Align(plots, tiles, dc)
+	for i, r := range plots {
+		for j, p := range r {
+			if p != nil {
+				p.Draw(canvases[i][j])
+			}
+		}
+	}
+	return savePNG(path, img)
+}
