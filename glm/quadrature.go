@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 
 	"github.com/bayesrule/blr/expfam"
@@ -47,8 +48,10 @@ type ScoreModel interface {
 // and includes the prior, so the rule runs with Rule.Prior nil.
 //
 // After each Moments or Estimate call, ExpectedLoss holds E_q[Σᵢ f(yᵢ, sᵢ)]
-// and MaxNodes the largest rule used. A Quadrature is not safe for
-// concurrent use.
+// and MaxNodes the largest number of points one example needed. Moments
+// spreads the examples over up to GOMAXPROCS goroutines (the results do not
+// depend on how many), so the model's ScoreLoss must be safe for concurrent
+// calls; a Quadrature itself is not safe for concurrent use.
 type Quadrature struct {
 	Model ScoreModel
 	// Tol is the agreement asked of two successive rules, relative to
@@ -62,14 +65,70 @@ type Quadrature struct {
 	// needed in the last call.
 	MaxNodes int
 
-	a, v, e1, e2, g, h, delta, m []float64
-	blk                          []float64
-	chol                         mat.Cholesky
-	gr                           gram
-	t                            [3]float64
-	row                          int                              // the example eval evaluates
-	eval                         func(s float64, dst *[3]float64) // made once, so no call allocates
+	a, v, ef, e1, e2, g, h, delta, m []float64
+	chol                             mat.Cholesky
+	gr                               gram
+	workers                          []*quadWorker
+	nodes                            []int
 }
+
+// quadWorker holds one goroutine's scratch: the example its evaluator
+// reads, the evaluator (made once, so that no call allocates), and a block
+// buffer.
+type quadWorker struct {
+	row  int
+	t    [3]float64
+	eval func(s float64, dst *[3]float64)
+	blk  []float64
+}
+
+// worker returns the k-th worker's scratch, creating it on first use.
+func (e *Quadrature) worker(k int) *quadWorker {
+	for len(e.workers) <= k {
+		w := &quadWorker{}
+		model := e.Model
+		w.eval = func(s float64, dst *[3]float64) {
+			dst[0], dst[1], dst[2] = model.ScoreLoss(w.row, s)
+		}
+		e.workers = append(e.workers, w)
+	}
+	return e.workers[k]
+}
+
+// parallelRows calls fn on consecutive chunks [lo, hi) of [0, n) of grain
+// rows, with up to workers goroutines, passing each its worker index. The
+// chunks depend on n and grain only, and fn must write each row's results
+// to that row's own place, so the results do not depend on the number of
+// threads.
+func parallelRows(n, grain, workers int, fn func(lo, hi, worker int)) {
+	chunks := (n + grain - 1) / grain
+	workers = min(workers, chunks)
+	if workers <= 1 {
+		for c := range chunks {
+			fn(c*grain, min((c+1)*grain, n), 0)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			for c := k; c < chunks; c += workers {
+				fn(c*grain, min((c+1)*grain, n), k)
+			}
+		}(k)
+	}
+	wg.Wait()
+}
+
+// workersFor is the number of workers parallelRows uses.
+func workersFor(n, grain int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), (n+grain-1)/grain))
+}
+
+// quadGrain is the number of examples one worker integrates at a time.
+const quadGrain = 512
 
 // ghRule is an n-point Gauss–Hermite rule for expectations under N(0, 1).
 type ghRule struct{ z, w []float64 }
@@ -92,19 +151,14 @@ func (e *Quadrature) tol() float64 {
 }
 
 // expect returns E[f], E[f′], E[f″] for example i with sᵢ ~ N(a, v), and the
-// number of points at which it evaluated the loss.
-func (e *Quadrature) expect(i int, a, v float64) (f, d1, d2 float64, n int) {
+// number of points at which it evaluated the loss, with worker w's scratch.
+func (e *Quadrature) expect(w *quadWorker, i int, a, v float64) (f, d1, d2 float64, n int) {
 	if !(v > 0) {
 		f, d1, d2 = e.Model.ScoreLoss(i, a)
 		return f, d1, d2, 1
 	}
-	if e.eval == nil {
-		e.eval = func(s float64, dst *[3]float64) {
-			dst[0], dst[1], dst[2] = e.Model.ScoreLoss(e.row, s)
-		}
-	}
-	e.row = i
-	out, n := expectSmooth(e.eval, a, v, e.tol(), &e.t)
+	w.row = i
+	out, n := expectSmooth(w.eval, a, v, e.tol(), &w.t)
 	return out[0], out[1], out[2], n
 }
 
@@ -216,13 +270,18 @@ func (e *Quadrature) scoreMoments(q expfam.Gaussian, x *mat.Dense) error {
 	e.v = resize(e.v, n)
 	e.m = q.Mean(resize(e.m, d))
 	mat.NewVecDense(n, e.a).MulVec(x, mat.NewVecDense(d, e.m))
-	return scoreVariances(e.v, q, x, &e.chol, &e.blk)
+	nw := workersFor(n, gramBlock)
+	for k := range nw {
+		e.worker(k)
+	}
+	return scoreVariances(e.v, q, x, &e.chol, e.workers[:nw])
 }
 
 // scoreVariances writes vᵢ = xᵢᵀΣxᵢ for q = N(m, Σ): by triangular solves
 // with the Cholesky factor of the precision (zᵢ = U⁻ᵀxᵢ, vᵢ = ‖zᵢ‖²) for a
-// full Gaussian, and Σⱼ xᵢⱼ²Σⱼⱼ for a diagonal one.
-func scoreVariances(v []float64, q expfam.Gaussian, x *mat.Dense, chol *mat.Cholesky, blk *[]float64) error {
+// full Gaussian, and Σⱼ xᵢⱼ²Σⱼⱼ for a diagonal one. Blocks of rows are
+// solved concurrently, with the workers' buffers.
+func scoreVariances(v []float64, q expfam.Gaussian, x *mat.Dense, chol *mat.Cholesky, workers []*quadWorker) error {
 	n, d := x.Dims()
 	raw := x.RawMatrix()
 	switch g := q.(type) {
@@ -231,11 +290,10 @@ func scoreVariances(v []float64, q expfam.Gaussian, x *mat.Dense, chol *mat.Chol
 	}:
 		g.Cholesky(chol)
 		u := chol.RawU().(mat.RawTriangular).RawTriangular()
-		rows := min(gramBlock, n)
-		*blk = resize(*blk, rows*d)
-		buf := *blk
-		for lo := 0; lo < n; lo += rows {
-			hi := min(lo+rows, n)
+		parallelRows(n, gramBlock, len(workers), func(lo, hi, k int) {
+			w := workers[k]
+			w.blk = resize(w.blk, gramBlock*d)
+			buf := w.blk
 			for i := lo; i < hi; i++ {
 				copy(buf[(i-lo)*d:(i-lo+1)*d], raw.Data[i*raw.Stride:i*raw.Stride+d])
 			}
@@ -248,10 +306,9 @@ func scoreVariances(v []float64, q expfam.Gaussian, x *mat.Dense, chol *mat.Chol
 				}
 				v[i] = s
 			}
-		}
+		})
 	case interface{ Variance([]float64) []float64 }:
-		*blk = resize(*blk, d)
-		vars := g.Variance((*blk)[:d])
+		vars := g.Variance(nil)
 		for i := range n {
 			row := raw.Data[i*raw.Stride : i*raw.Stride+d]
 			var s float64
@@ -264,6 +321,55 @@ func scoreVariances(v []float64, q expfam.Gaussian, x *mat.Dense, chol *mat.Chol
 		return fmt.Errorf("glm: quadrature needs a full or diagonal Gaussian with a learnt covariance, not %T", q)
 	}
 	return nil
+}
+
+// ExpectedDataLoss returns E_q[Σᵢ f(yᵢ, sᵢ)] alone (also left in
+// ExpectedLoss), skipping the gradient and the Hessian: what an ELBO needs.
+func (e *Quadrature) ExpectedDataLoss(q expfam.Gaussian) (float64, error) {
+	x := e.Model.Design()
+	n, d := x.Dims()
+	if q.ParamDim() != d {
+		return 0, fmt.Errorf("glm: q has %d parameters, the design %d columns", q.ParamDim(), d)
+	}
+	if err := e.scoreMoments(q, x); err != nil {
+		return 0, err
+	}
+	e.integrate(n)
+	return e.ExpectedLoss, nil
+}
+
+// integrate fills ef, e1, e2 (and ExpectedLoss, MaxNodes) from the score
+// moments a, v, spreading the examples over the workers.
+func (e *Quadrature) integrate(n int) {
+	e.ef = resize(e.ef, n)
+	e.e1 = resize(e.e1, n)
+	e.e2 = resize(e.e2, n)
+	nw := workersFor(n, quadGrain)
+	for k := range nw {
+		e.worker(k)
+	}
+	if cap(e.nodes) < nw {
+		e.nodes = make([]int, nw)
+	}
+	e.nodes = e.nodes[:nw]
+	clear(e.nodes)
+	parallelRows(n, quadGrain, nw, func(lo, hi, k int) {
+		w := e.workers[k]
+		for i := lo; i < hi; i++ {
+			f, d1, d2, c := e.expect(w, i, e.a[i], e.v[i])
+			e.ef[i], e.e1[i], e.e2[i] = f, d1, d2
+			e.nodes[k] = max(e.nodes[k], c)
+		}
+	})
+	e.MaxNodes = 0
+	for _, c := range e.nodes {
+		e.MaxNodes = max(e.MaxNodes, c)
+	}
+	var loss float64
+	for _, f := range e.ef {
+		loss += f
+	}
+	e.ExpectedLoss = loss
 }
 
 // Moments writes g = E_q[∇ℓ̄] (length D) and h = E_q[∇²ℓ̄] in the shape
@@ -284,16 +390,8 @@ func (e *Quadrature) Moments(q expfam.Gaussian) (loss float64, g, h []float64, e
 	if err := e.scoreMoments(q, x); err != nil {
 		return 0, nil, nil, err
 	}
-	e.e1 = resize(e.e1, n)
-	e.e2 = resize(e.e2, n)
-	e.MaxNodes = 0
-	for i := range n {
-		f, d1, d2, k := e.expect(i, e.a[i], e.v[i])
-		loss += f
-		e.e1[i], e.e2[i] = d1, d2
-		e.MaxNodes = max(e.MaxNodes, k)
-	}
-	e.ExpectedLoss = loss
+	e.integrate(n)
+	loss = e.ExpectedLoss
 	e.delta = e.Model.Precisions(resize(e.delta, d))
 	e.g = resize(e.g, d)
 	mat.NewVecDense(d, e.g).MulVec(x.T(), mat.NewVecDense(n, e.e1))

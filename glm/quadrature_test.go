@@ -49,7 +49,7 @@ func TestExpectSmooth(t *testing.T) {
 	for _, y := range []int{0, 1} {
 		for _, a := range []float64{-30, -8, -2, -0.3, 0, 1, 4, 12, 35} {
 			for _, v := range []float64{1e-6, 0.01, 0.3, 1, 4, 36} {
-				f, d1, d2, _ := e.expect(y, a, v)
+				f, d1, d2, _ := e.expect(e.worker(0), y, a, v)
 				got := []float64{f, d1, d2}
 				for c := range 3 {
 					ref := refExpect(func(s float64) float64 {
