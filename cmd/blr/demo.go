@@ -3,31 +3,39 @@ package main
 import (
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
 	"github.com/bayesrule/blr/internal/demo"
 	"github.com/bayesrule/blr/plot"
 )
 
 func init() {
-	commands["demo"] = command{"small experiments that show the talk's claims: flat", runDemo}
+	commands["demo"] = command{"small experiments that show the talk's claims (blr demo NAME; blr demo lists them)", runDemo}
+	demos["flat"] = demoFlat
 }
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("which demo? one of: flat")
-	}
-	switch args[0] {
-	case "flat":
-		return demoFlat(args[1:], stdout, stderr)
+		return fmt.Errorf("which demo? one of: %s", strings.Join(demoNames(), ", "))
 	}
 	if f, ok := demos[args[0]]; ok {
 		return f(args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown demo %q (known: flat)", args[0])
+	return fmt.Errorf("unknown demo %q (known: %s)", args[0], strings.Join(demoNames(), ", "))
 }
 
-// demos lets other files add demos.
+// demos maps each demo's name to its runner; files add theirs in init.
 var demos = map[string]func(args []string, stdout, stderr io.Writer) error{}
+
+func demoNames() []string {
+	names := make([]string, 0, len(demos))
+	for n := range demos {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
 
 func demoFlat(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo flat", stderr)

@@ -4,7 +4,9 @@
 // Usage:
 //
 //	blr table [--json]       run every row's equivalence check and print the table
-//	blr demo flat            "Bayes prefers flatter directions"
+//	blr demo NAME            the talk's claims as experiments: flat, mixture, em, lda, moons
+//	blr fit ...              Bayesian GLMs and small networks on your own tables
+//	blr bandit               Thompson sampling by the rule on a contextual bandit
 //	blr help                 list the commands
 package main
 
