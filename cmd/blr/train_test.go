@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bayesrule/blr/data"
+	"github.com/bayesrule/blr/train"
+)
+
+// tinyTrain are the flags of a quick run: 512 MNIST images, a 784-16-10 MLP,
+// batches of 128, evaluated on 256 test images.
+var tinyTrain = []string{"train", "--train-size", "512", "--test-size", "256", "--hidden", "16", "--batch", "128", "--seed", "3"}
+
+// runCLI runs blr with args and returns the exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("blr %s: exit %d\n%s", strings.Join(args, " "), code, errs)
+	}
+	return out
+}
+
+func tiny(extra ...string) []string {
+	return append(append([]string(nil), tinyTrain...), extra...)
+}
+
+func readMetrics(t *testing.T, dir string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("metrics.json: %v", err)
+	}
+	return m
+}
+
+// TestTrainMetricsJSON: blr train --out DIR writes metrics.json with the
+// contract's keys, posterior.safetensors and state.safetensors, creating
+// DIR.
+func TestTrainMetricsJSON(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "run")
+	out := mustRun(t, tiny("--epochs", "1", "--out", dir)...)
+	for _, want := range []string{"posterior average (S=10)", "mean weights", "accuracy", "NLL", "ECE", "Brier", "images/s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	m := readMetrics(t, dir)
+	for _, k := range []string{"test_acc", "test_nll", "test_ece", "test_brier", "train_seconds", "images_per_second"} {
+		if _, ok := m[k].(float64); !ok {
+			t.Errorf("metrics.json: %s = %v, want a number", k, m[k])
+		}
+	}
+	if acc, _ := m["test_acc"].(float64); !(acc >= 0 && acc <= 1) {
+		t.Errorf("test_acc %v is not a fraction", m["test_acc"])
+	}
+	v, ok := m["ood_auroc"]
+	if !ok {
+		t.Error("metrics.json lacks ood_auroc")
+	} else if _, isNum := v.(float64); !isNum && v != nil {
+		t.Errorf("ood_auroc = %v, want a number or null", v)
+	}
+	for _, f := range []string{"posterior.safetensors", "state.safetensors"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestTrainOODNull: without the OOD set, ood_auroc is null.
+func TestTrainOODNull(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, tiny("--epochs", "1", "--optimizer", "adam", "--ood", "none", "--out", dir)...)
+	m := readMetrics(t, dir)
+	if v, ok := m["ood_auroc"]; !ok || v != nil {
+		t.Errorf("ood_auroc = %v (present %v), want null", v, ok)
+	}
+	if m["predictive"] != "mean-weights" || m["test_samples"] != 0.0 {
+		t.Errorf("adam's default predictive: %v with %v samples", m["predictive"], m["test_samples"])
+	}
+}
+
+// TestTrainBadFlags: bad input gives exit code 1 or 2 and a message that
+// names the flag, never a panic.
+func TestTrainBadFlags(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--optimizer", "lbfgs"}, "--optimizer"},
+		{[]string{"--data", "cifar10"}, "--data"},
+		{[]string{"--model", "resnet"}, "--model"},
+		{[]string{"--epochs", "0"}, "--epochs"},
+		{[]string{"--epochs", "x"}, "-epochs"},
+		{[]string{"--batch", "0"}, "--batch"},
+		{[]string{"--batch", "-5"}, "--batch"},
+		{[]string{"--hidden", "16,0"}, "--hidden"},
+		{[]string{"--hidden", "a"}, "--hidden"},
+		{[]string{"--hidden", "100000000,100000000"}, "--hidden"},
+		{[]string{"--model", "lenet", "--hidden", "5"}, "--hidden"},
+		{[]string{"--lr", "-1"}, "-lr"},
+		{[]string{"--lr", "NaN"}, "-lr"},
+		{[]string{"--lr", "Inf"}, "-lr"},
+		{[]string{"--lr", "0"}, "--lr"},
+		{[]string{"--beta1", "1"}, "--beta1"},
+		{[]string{"--beta2", "2"}, "--beta2"},
+		{[]string{"--hess-init", "0"}, "--hess-init"},
+		{[]string{"--prior-precision", "abc"}, "-prior-precision"},
+		{[]string{"--train-samples", "0"}, "--train-samples"},
+		{[]string{"--optimizer", "adam", "--train-samples", "4"}, "--train-samples"},
+		{[]string{"--test-samples", "-2"}, "--test-samples"},
+		{[]string{"--stop-after-epoch", "5", "--epochs", "2"}, "--stop-after-epoch"},
+		{[]string{"--stop-after-epoch", "-3"}, "--stop-after-epoch"},
+		{[]string{"--validation", "1.5"}, "--validation"},
+		{[]string{"--ood", "cifar"}, "--ood"},
+		{[]string{"--frobnicate"}, "frobnicate"},
+		{[]string{"extra"}, "extra"},
+		{[]string{"--resume", "/nonexistent/run"}, "/nonexistent/run"},
+	}
+	for _, tc := range cases {
+		code, _, errs := runCLI(t, tiny(tc.args...)...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("blr train %s: exit %d, stderr %q; want an error naming %q", strings.Join(tc.args, " "), code, errs, tc.want)
+		}
+		if strings.Contains(errs, "panic") || strings.Contains(errs, "goroutine") {
+			t.Errorf("blr train %s panicked:\n%s", strings.Join(tc.args, " "), errs)
+		}
+	}
+}
+
+// TestTrainDataErrors: a missing data directory or file says what to do; a
+// corrupt file is named.
+func TestTrainDataErrors(t *testing.T) {
+	code, _, errs := runCLI(t, tiny("--data-dir", filepath.Join(t.TempDir(), "none"), "--ood", "none")...)
+	if code == 0 || !strings.Contains(errs, "--data-dir") || !strings.Contains(errs, "GoMNIST") {
+		t.Errorf("missing directory: exit %d, %q", code, errs)
+	}
+	dir := t.TempDir()
+	mnist, err := data.MNISTDir()
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, f := range []string{data.TrainImagesFile, data.TrainLabelsFile, data.TestImagesFile} {
+		b, err := os.ReadFile(filepath.Join(mnist, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errs = runCLI(t, tiny("--data-dir", dir, "--ood", "none")...)
+	if code == 0 || !strings.Contains(errs, "t10k-labels") {
+		t.Errorf("missing file: exit %d, %q", code, errs)
+	}
+	if err := os.WriteFile(filepath.Join(dir, data.TestLabelsFile), []byte("not an IDX file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runCLI(t, tiny("--data-dir", dir, "--ood", "none")...)
+	if code == 0 || !strings.Contains(errs, "t10k-labels") || !strings.Contains(errs, "corrupt") {
+		t.Errorf("corrupt file: exit %d, %q", code, errs)
+	}
+}
+
+// withoutTimings drops the timing keys of metrics.json.
+func withoutTimings(m map[string]any) map[string]any {
+	delete(m, "train_seconds")
+	delete(m, "images_per_second")
+	return m
+}
+
+// TestTrainResume: a run stopped after epoch 1 of 2 and resumed (with --out
+// the same directory, and with another one) ends with the bytes and metrics
+// of the straight run; flags given again must agree.
+func TestTrainResume(t *testing.T) {
+	base := t.TempDir()
+	straight, stopped, other := filepath.Join(base, "straight"), filepath.Join(base, "stopped"), filepath.Join(base, "other")
+	run := tiny("--epochs", "2", "--optimizer", "vogn", "--test-samples", "2")
+	mustRun(t, append(run, "--out", straight)...)
+	mustRun(t, append(run, "--out", stopped, "--stop-after-epoch", "1")...)
+	if _, err := os.Stat(filepath.Join(stopped, "metrics.json")); err == nil {
+		t.Error("a stopped run wrote metrics.json")
+	}
+	code, _, errs := runCLI(t, "train", "--resume", stopped, "--epochs", "3")
+	if code == 0 || !strings.Contains(errs, "--epochs 3") || !strings.Contains(errs, "2") {
+		t.Errorf("resume with another --epochs: exit %d, %q", code, errs)
+	}
+	code, _, errs = runCLI(t, "train", "--resume", stopped, "--lr", "0.5")
+	if code == 0 || !strings.Contains(errs, "--lr 0.5") {
+		t.Errorf("resume with another --lr: exit %d, %q", code, errs)
+	}
+	mustRun(t, "train", "--resume", stopped, "--out", other, "--optimizer", "vogn", "--seed", "3")
+	mustRun(t, "train", "--resume", stopped)
+	want, err := os.ReadFile(filepath.Join(straight, "posterior.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantM := withoutTimings(readMetrics(t, straight))
+	for _, dir := range []string{stopped, other} {
+		got, err := os.ReadFile(filepath.Join(dir, "posterior.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: posterior.safetensors differs from the straight run's", dir)
+		}
+		if gotM := withoutTimings(readMetrics(t, dir)); !reflect.DeepEqual(gotM, wantM) {
+			t.Errorf("%s: metrics differ:\n got %v\nwant %v", dir, gotM, wantM)
+		}
+	}
+}
+
+// TestEval: blr eval on a saved posterior reproduces the training run's
+// metrics and takes --test-samples; bad input is refused.
+func TestEval(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, tiny("--epochs", "1", "--test-samples", "3", "--out", dir)...)
+	want := readMetrics(t, dir)
+	post := filepath.Join(dir, "posterior.safetensors")
+	out := mustRun(t, "eval", "--posterior", post, "--test-size", "256", "--json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("blr eval --json: %v\n%s", err, out)
+	}
+	for _, k := range []string{"test_acc", "test_nll", "test_ece", "test_brier", "ood_auroc", "test_samples"} {
+		if got[k] != want[k] {
+			t.Errorf("%s: eval %v, train %v", k, got[k], want[k])
+		}
+	}
+	out = mustRun(t, "eval", "--posterior", post, "--test-size", "256", "--test-samples", "0", "--ood", "none")
+	if strings.Contains(out, "posterior average") || !strings.Contains(out, "mean weights") {
+		t.Errorf("--test-samples 0 output:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "--posterior"},
+		{[]string{"--posterior", filepath.Join(dir, "missing")}, "missing"},
+		{[]string{"--posterior", filepath.Join(dir, "state.safetensors")}, "training-state"},
+		{[]string{"--posterior", filepath.Join(dir, "metrics.json")}, "metrics.json"},
+		{[]string{"--posterior", post, "--data", "cifar"}, "--data"},
+		{[]string{"--posterior", post, "--test-samples", "-1"}, "--test-samples"},
+		{[]string{"--posterior", post, "--ood", "x"}, "--ood"},
+	} {
+		code, _, errs := runCLI(t, append([]string{"eval"}, tc.args...)...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("blr eval %s: exit %d, %q; want an error naming %q", strings.Join(tc.args, " "), code, errs, tc.want)
+		}
+	}
+}
+
+// TestHelperProcess is not a test: TestTrainKilled runs the test binary
+// with BLR_HELPER_ARGS set to run blr in a child process it can kill.
+func TestHelperProcess(t *testing.T) {
+	args := os.Getenv("BLR_HELPER_ARGS")
+	if args == "" {
+		t.Skip("helper process for TestTrainKilled")
+	}
+	os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+}
+
+// TestTrainKilled: a `blr train --out DIR` killed (SIGKILL) at an arbitrary
+// moment leaves a whole, resumable state in DIR, and resuming it ends with
+// the straight run's posterior bytes.
+func TestTrainKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs blr in child processes")
+	}
+	base := t.TempDir()
+	args := tiny("--epochs", "30", "--optimizer", "ivon", "--test-samples", "1", "--ood", "none")
+	straight := filepath.Join(base, "straight")
+	mustRun(t, append(args, "--out", straight)...)
+	want, err := os.ReadFile(filepath.Join(straight, "posterior.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, delay := range []time.Duration{0, 37 * time.Millisecond, 151 * time.Millisecond} {
+		dir := filepath.Join(base, fmt.Sprint("killed", i))
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+		cmd.Env = append(os.Environ(), "BLR_HELPER_ARGS="+strings.Join(append(args, "--out", dir), "\x1f"))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "state.safetensors")); err == nil || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(delay)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		st, err := train.ReadState(dir)
+		if err != nil {
+			t.Fatalf("killed after %v: the state is not readable: %v", delay, err)
+		}
+		t.Logf("killed %v after the first checkpoint, at step %d of 120", delay, st.Step)
+		mustRun(t, "train", "--resume", dir)
+		got, err := os.ReadFile(filepath.Join(dir, "posterior.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("killed after %v and resumed: posterior differs from the straight run's", delay)
+		}
+	}
+}

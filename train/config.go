@@ -1,0 +1,338 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bayesrule/blr"
+	"github.com/bayesrule/blr/data"
+	"github.com/bayesrule/blr/nn"
+)
+
+// ErrConfig is wrapped by every error that reports an invalid Config field.
+var ErrConfig = errors.New("train: invalid configuration")
+
+// ConfigError names an invalid setting by its command-line flag (without the
+// dashes, e.g. "epochs", "hess-init"), its value, and what is wrong.
+type ConfigError struct {
+	Field  string
+	Value  any
+	Reason string
+}
+
+// Error formats the error as "train: FIELD = VALUE: REASON".
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("train: %s = %v: %s", e.Field, e.Value, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrConfig) true.
+func (e *ConfigError) Unwrap() error { return ErrConfig }
+
+// Defaults of a run: `blr train` with no flags trains the MLP on MNIST with
+// IVON for 2 epochs.
+const (
+	DefaultData         = "mnist"
+	DefaultModel        = "mlp"
+	DefaultOptimizer    = "ivon"
+	DefaultEpochs       = 2
+	DefaultBatch        = 128
+	DefaultSeed         = 1
+	DefaultTrainSamples = 1
+	// DefaultBayesTestSamples is the number of networks the posterior
+	// average draws at test time for the optimizers that learn a posterior
+	// (ogn, vogn, vadam, ivon, iblr-diag); see DefaultTestSamples.
+	DefaultBayesTestSamples = 10
+)
+
+// DefaultHidden are the hidden widths of the default MLP, 784-500-300-10.
+var DefaultHidden = []int{500, 300}
+
+// Limits on sizes that come from user input, so that no setting can ask for
+// an allocation that panics.
+const (
+	MaxParams  = 1 << 26 // weights of a network (256 MiB per float32 vector)
+	MaxEpochs  = 1 << 20
+	MaxSamples = 1 << 12 // Monte Carlo samples per step or per prediction
+)
+
+// Config is everything that decides a training run's result. It is stored in
+// the training state, so that a resumed run goes on with the same settings.
+//
+// The five hyperparameter fields follow blr.Config: 0 takes the optimizer's
+// default and blr.Off asks for an actual zero (the command line maps an
+// explicit `--beta1 0` to blr.Off).
+type Config struct {
+	// Data names the training set, "mnist" or "fashion-mnist" (the sets
+	// themselves are passed to New; LoadSets reads them).
+	Data string `json:"data"`
+	// Model is "mlp" (784-Hidden-10 with ReLU) or "lenet" (nn.LeNet5).
+	Model string `json:"model"`
+	// Hidden are the MLP's hidden widths (empty: none, a linear softmax
+	// model); nil with "mlp" means DefaultHidden. It must be empty for
+	// "lenet".
+	Hidden []int `json:"hidden"`
+	// Optimizer is a name blr.New knows: sgd, rmsprop, adam, adamw, ogn,
+	// vogn, vadam, ivon, iblr-diag.
+	Optimizer string `json:"optimizer"`
+	// Epochs is the number of passes over the training set, ≥ 1.
+	Epochs int `json:"epochs"`
+	// Batch is the minibatch size, ≥ 1.
+	Batch int `json:"batch"`
+	// Seed seeds every random draw of the run.
+	Seed uint64 `json:"seed"`
+	// TrainSamples is the number of Monte Carlo weight samples per step,
+	// ≥ 1 (only the sampling optimizers vogn, vadam, ivon and iblr-diag
+	// accept more than 1).
+	TrainSamples int `json:"train_samples"`
+	// TestSamples is the number S of networks drawn from the posterior for
+	// the posterior-average prediction; 0 predicts with the mean weights.
+	TestSamples int `json:"test_samples"`
+	// TrainSize and TestSize, when > 0, keep only the first that many
+	// examples of the training and test sets (quick runs and tests).
+	TrainSize int `json:"train_size"`
+	TestSize  int `json:"test_size"`
+	// Validation, when in (0, 1), holds out that fraction of the training
+	// set (after TrainSize; drawn with Seed, see data.Set.Split), trains on
+	// the rest and evaluates on the held-out part instead of the test set:
+	// the split on which to choose hyperparameters.
+	Validation float64 `json:"validation"`
+	// Hyperparameter overrides (blr.Config's LR, PriorPrecision, Beta1,
+	// Beta2, HessInit).
+	LR             float64 `json:"lr"`
+	PriorPrecision float64 `json:"prior_precision"`
+	Beta1          float64 `json:"beta1"`
+	Beta2          float64 `json:"beta2"`
+	HessInit       float64 `json:"hess_init"`
+}
+
+// DefaultConfig returns the configuration of `blr train` without flags: the
+// MLP 784-500-300-10 on MNIST, IVON, 2 epochs of batches of 128, seed 1, one
+// training sample and DefaultBayesTestSamples test samples.
+func DefaultConfig() Config {
+	return Config{
+		Data: DefaultData, Model: DefaultModel, Hidden: slices.Clone(DefaultHidden),
+		Optimizer: DefaultOptimizer, Epochs: DefaultEpochs, Batch: DefaultBatch, Seed: DefaultSeed,
+		TrainSamples: DefaultTrainSamples, TestSamples: DefaultTestSamples(DefaultOptimizer),
+	}
+}
+
+// bayesian lists the optimizers whose N(m, diag(N(h+δ))⁻¹) is a posterior
+// approximation; for the others (sgd, rmsprop, adam, adamw) h is a step-size
+// heuristic and the "precision" need not be positive.
+var bayesian = []string{"iblr-diag", "ivon", "ogn", "vadam", "vogn"}
+
+// IsBayesian reports whether the optimizer learns a posterior (ogn, vogn,
+// vadam, ivon, iblr-diag) rather than a point estimate (sgd, rmsprop, adam,
+// adamw).
+func IsBayesian(optimizer string) bool { return slices.Contains(bayesian, optimizer) }
+
+// DefaultTestSamples is the documented default of --test-samples:
+// DefaultBayesTestSamples (10) for the optimizers that learn a posterior and
+// 0 (the mean weights) for sgd, rmsprop, adam and adamw.
+func DefaultTestSamples(optimizer string) int {
+	if IsBayesian(optimizer) {
+		return DefaultBayesTestSamples
+	}
+	return 0
+}
+
+// normalize fills Hidden for the MLP and canonicalises names.
+func (c *Config) normalize() {
+	c.Data = canonicalData(c.Data)
+	c.Model = strings.ToLower(strings.TrimSpace(c.Model))
+	c.Optimizer = strings.ToLower(strings.TrimSpace(c.Optimizer))
+	if c.Model == "mlp" && c.Hidden == nil {
+		c.Hidden = slices.Clone(DefaultHidden)
+	}
+	if c.Model == "lenet" && len(c.Hidden) == 0 {
+		c.Hidden = nil // stored as null whichever way it was given
+	}
+}
+
+// canonicalData maps the spellings data.Load accepts to "mnist" and
+// "fashion-mnist".
+func canonicalData(name string) string {
+	switch n := strings.ToLower(strings.TrimSpace(name)); n {
+	case "fashion_mnist", "fashionmnist":
+		return "fashion-mnist"
+	default:
+		return n
+	}
+}
+
+// Validate checks every field and returns a *ConfigError naming the first
+// invalid one. It does not check the hyperparameters against the optimizer:
+// New does, with the optimizer's own rules.
+func (c Config) Validate() error {
+	c.normalize()
+	bad := func(field string, v any, reason string) error {
+		return &ConfigError{Field: field, Value: v, Reason: reason}
+	}
+	if !slices.Contains(data.ImageSets(), c.Data) {
+		return bad("data", c.Data, "unknown; want one of "+strings.Join(data.ImageSets(), ", "))
+	}
+	switch c.Model {
+	case "mlp":
+		for i, h := range c.Hidden {
+			if h < 1 {
+				return bad("hidden", formatHidden(c.Hidden), fmt.Sprintf("width %d (layer %d) must be ≥ 1", h, i+1))
+			}
+		}
+		if p := mlpParams(ImageSize, c.Hidden, Classes); p > MaxParams {
+			return bad("hidden", formatHidden(c.Hidden), fmt.Sprintf("the MLP would have %.0f weights, more than the limit %d", p, MaxParams))
+		}
+	case "lenet":
+		if len(c.Hidden) > 0 {
+			return bad("hidden", formatHidden(c.Hidden), "applies to --model mlp only (lenet's layers are fixed)")
+		}
+	default:
+		return bad("model", c.Model, "unknown; want mlp or lenet")
+	}
+	if !slices.Contains(blr.Names(), c.Optimizer) {
+		return bad("optimizer", c.Optimizer, "unknown; want one of "+strings.Join(blr.Names(), ", "))
+	}
+	switch {
+	case c.Epochs < 1 || c.Epochs > MaxEpochs:
+		return bad("epochs", c.Epochs, fmt.Sprintf("must lie in [1, %d]", MaxEpochs))
+	case c.Batch < 1:
+		return bad("batch", c.Batch, "must be ≥ 1")
+	case c.TrainSamples < 1 || c.TrainSamples > MaxSamples:
+		return bad("train-samples", c.TrainSamples, fmt.Sprintf("must lie in [1, %d]", MaxSamples))
+	case c.TrainSamples > 1 && !sampling(c.Optimizer):
+		return bad("train-samples", c.TrainSamples, c.Optimizer+" does not sample weights while training; only vogn, vadam, ivon and iblr-diag take more than 1")
+	case c.TestSamples < 0 || c.TestSamples > MaxSamples:
+		return bad("test-samples", c.TestSamples, fmt.Sprintf("must lie in [0, %d] (0: the mean weights)", MaxSamples))
+	case c.TrainSize < 0:
+		return bad("train-size", c.TrainSize, "must be ≥ 0 (0: the whole training set)")
+	case c.TestSize < 0:
+		return bad("test-size", c.TestSize, "must be ≥ 0 (0: the whole test set)")
+	case !(c.Validation >= 0 && c.Validation < 1):
+		return bad("validation", c.Validation, "must lie in [0, 1) (0: evaluate on the test set)")
+	}
+	for _, h := range []struct {
+		field string
+		v     float64
+	}{{"lr", c.LR}, {"prior-precision", c.PriorPrecision}, {"beta1", c.Beta1}, {"beta2", c.Beta2}, {"hess-init", c.HessInit}} {
+		if math.IsNaN(h.v) || math.IsInf(h.v, 0) || (h.v < 0 && h.v != blr.Off) {
+			return bad(h.field, h.v, "must be finite and ≥ 0 (0 in Config: the optimizer's default; blr.Off: an explicit zero)")
+		}
+	}
+	return nil
+}
+
+// sampling reports whether the optimizer draws weights while training.
+func sampling(optimizer string) bool {
+	switch optimizer {
+	case "vogn", "vadam", "ivon", "iblr-diag":
+		return true
+	}
+	return false
+}
+
+// ImageSize and Classes are the input size (28×28 pixels) and the number of
+// classes of the image sets the models are built for.
+const (
+	ImageSize = 28 * 28
+	Classes   = 10
+)
+
+// mlpParams counts the weights of an MLP, in float64 so that it cannot
+// overflow.
+func mlpParams(in int, hidden []int, out int) float64 {
+	p, prev := 0.0, float64(in)
+	for _, h := range hidden {
+		p += (prev + 1) * float64(h)
+		prev = float64(h)
+	}
+	return p + (prev+1)*float64(out)
+}
+
+// formatHidden writes widths as the --hidden flag takes them ("500,300";
+// "none" for no hidden layer).
+func formatHidden(h []int) string {
+	if len(h) == 0 {
+		return "none"
+	}
+	s := make([]string, len(h))
+	for i, v := range h {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ",")
+}
+
+// FormatHidden writes hidden widths as --hidden takes them: "500,300", or
+// "none" for an MLP without hidden layers.
+func FormatHidden(h []int) string { return formatHidden(h) }
+
+// ParseHidden reads the --hidden flag: comma-separated widths ≥ 1, or "none"
+// (or "") for no hidden layer.
+func ParseHidden(s string) ([]int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "none") {
+		return []int{}, nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]int, len(parts))
+	for i, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 1 || v > MaxParams {
+			return nil, &ConfigError{Field: "hidden", Value: s, Reason: fmt.Sprintf("width %q (layer %d) is not an integer in [1, %d]", p, i+1, MaxParams)}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// newNetwork builds the model of c (already validated).
+func newNetwork(c *Config) (*nn.Network[float32], error) {
+	switch c.Model {
+	case "mlp":
+		return nn.MLP[float32](ImageSize, c.Hidden, Classes, nil)
+	case "lenet":
+		return nn.LeNet5[float32]()
+	}
+	return nil, &ConfigError{Field: "model", Value: c.Model, Reason: "unknown; want mlp or lenet"}
+}
+
+// engineConfig is the blr.Config of the run: the overrides, the data size N
+// and the planned number of steps (from which the Bayesian optimizers choose
+// β₂).
+func engineConfig(c *Config, n, steps int) blr.Config {
+	samples := 0
+	if c.TrainSamples > 1 {
+		samples = c.TrainSamples
+	}
+	return blr.Config{
+		DataSize: float64(n), PriorPrecision: c.PriorPrecision, LR: c.LR,
+		Beta1: c.Beta1, Beta2: c.Beta2, HessInit: c.HessInit,
+		Samples: samples, Steps: steps,
+	}
+}
+
+// engineFields maps blr.Config's field names to the flags that set them.
+var engineFields = map[string]string{
+	"LR": "lr", "PriorPrecision": "prior-precision", "Beta1": "beta1", "Beta2": "beta2",
+	"HessInit": "hess-init", "Samples": "train-samples", "DataSize": "train-size",
+}
+
+// engineError turns the engine's *blr.ConfigError into a *ConfigError that
+// names the flag.
+func engineError(err error) error {
+	var ce *blr.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	field, ok := engineFields[ce.Field]
+	if !ok {
+		field = ce.Field
+	}
+	v := ce.Value
+	if f, ok := v.(float64); ok && f == blr.Off {
+		v = 0.0
+	}
+	return &ConfigError{Field: field, Value: v, Reason: ce.Reason}
+}

@@ -1,0 +1,139 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ScoreReport is one predictive's metrics as metrics.json writes them.
+type ScoreReport struct {
+	Acc         float64  `json:"acc"`
+	NLL         float64  `json:"nll"`
+	ECE         float64  `json:"ece"`
+	Brier       float64  `json:"brier"`
+	MeanEntropy float64  `json:"mean_entropy"`
+	OODAUROC    *float64 `json:"ood_auroc"`
+}
+
+func scoreReport(s Scores) ScoreReport {
+	return ScoreReport{Acc: s.Accuracy, NLL: s.NLL, ECE: s.ECE, Brier: s.Brier, MeanEntropy: s.MeanEntropy, OODAUROC: s.OODAUROC}
+}
+
+// EvalReport is the evaluation part of metrics.json (and what `blr eval
+// --json` prints). The test_* fields and ood_auroc are those of the reported
+// predictive: the posterior average over test_samples networks, or the mean
+// weights when test_samples is 0; mean_weights and posterior_average hold
+// both.
+type EvalReport struct {
+	TestAcc          float64      `json:"test_acc"`
+	TestNLL          float64      `json:"test_nll"`
+	TestECE          float64      `json:"test_ece"`
+	TestBrier        float64      `json:"test_brier"`
+	OODAUROC         *float64     `json:"ood_auroc"`
+	Predictive       string       `json:"predictive"`
+	TestSamples      int          `json:"test_samples"`
+	MeanWeights      ScoreReport  `json:"mean_weights"`
+	PosteriorAverage *ScoreReport `json:"posterior_average"`
+	TestSet          string       `json:"test_set"`
+	TestExamples     int          `json:"test_examples"`
+	OODSet           *string      `json:"ood_set"`
+}
+
+// NewEvalReport turns an evaluation into its JSON form.
+func NewEvalReport(e *Evaluation) EvalReport {
+	rep := e.Reported()
+	r := EvalReport{
+		TestAcc: rep.Accuracy, TestNLL: rep.NLL, TestECE: rep.ECE, TestBrier: rep.Brier, OODAUROC: rep.OODAUROC,
+		Predictive: e.Predictive(), TestSamples: e.Samples, MeanWeights: scoreReport(e.Mean),
+		TestSet: e.Test, TestExamples: e.Mean.N,
+	}
+	if e.Samples > 0 {
+		a := scoreReport(e.Average)
+		r.PosteriorAverage = &a
+	}
+	if e.OOD != "" {
+		o := e.OOD
+		r.OODSet = &o
+	}
+	return r
+}
+
+// Report is the content of metrics.json: the evaluation (EvalReport's
+// fields) and the run. train_seconds and images_per_second time the
+// training steps of this process alone (no loading, evaluation or saving):
+// after a resume they cover the resumed part. Everything else depends only
+// on the run, so a resumed run reports the same values.
+type Report struct {
+	EvalReport
+	TrainSeconds    float64 `json:"train_seconds"`
+	ImagesPerSecond float64 `json:"images_per_second"`
+	Data            string  `json:"data"`
+	Model           string  `json:"model"`
+	Optimizer       string  `json:"optimizer"`
+	Epochs          int     `json:"epochs"`
+	Batch           int     `json:"batch"`
+	Seed            uint64  `json:"seed"`
+	Steps           int     `json:"steps"`
+	TrainExamples   int     `json:"train_examples"`
+}
+
+// NewReport assembles metrics.json for a run of cfg that took steps steps on
+// trainN examples, from its evaluation and the throughput of its training
+// loop (Trainer.Throughput).
+func NewReport(cfg Config, trainN, steps int, e *Evaluation, images int64, elapsed time.Duration) Report {
+	cfg.normalize()
+	r := Report{
+		EvalReport: NewEvalReport(e), TrainSeconds: elapsed.Seconds(),
+		Data: cfg.Data, Model: ModelName(cfg), Optimizer: cfg.Optimizer, Epochs: cfg.Epochs, Batch: cfg.Batch,
+		Seed: cfg.Seed, Steps: steps, TrainExamples: trainN,
+	}
+	if elapsed > 0 {
+		r.ImagesPerSecond = float64(images) / elapsed.Seconds()
+	}
+	return r
+}
+
+// WriteFile writes the report as indented JSON to path, atomically (a
+// temporary file in the same directory, synced, then renamed).
+func (r Report) WriteFile(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("train: metrics: %w", err)
+	}
+	return writeAtomic(path, append(b, '\n'))
+}
+
+// writeAtomic replaces path with b: a temporary file in path's directory,
+// written, synced and renamed over path.
+func writeAtomic(path string, b []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(b); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
