@@ -1,7 +1,9 @@
 package blr
 
-// Defaults of Adam and AdamW (torch.optim.Adam's and AdamW's).
-// TODO(validated): set after the validation-split sweep.
+// Defaults of Adam and AdamW (torch.optim.Adam's and AdamW's), kept after
+// the validation-split sweep on MNIST (MLP 784-500-300-10, 2 epochs;
+// bench/validation.md): lr 3e-3 ties with 1e-3 over two seeds for Adam and is
+// worse for AdamW.
 const (
 	adamLR          = 1e-3
 	adamBeta1       = 0.9

@@ -85,7 +85,7 @@ func ExampleNew() {
 	_, _ = blr.New("ivon", make([]float32, 10), blr.Config{DataSize: 60000, Steps: 4690, Beta2: 0.99999, Warn: os.Stdout})
 	// Output:
 	// [adam adamw iblr-diag ivon ogn rmsprop sgd vadam vogn]
-	// ivon: lr 0.1, h0 0.5, beta2 0.99787, prior precision 1
+	// ivon: lr 0.3, h0 0.01, beta2 0.99787, prior precision 50
 	// blr: Beta2 = 0.99999 with Steps = 4690 gives (1−β₂)·T = 0.0469 < 5: the Hessian estimate moves only 4.6% of the way from HessInit, so the posterior cannot learn; use Beta2 ≤ 0.998934 (blr.Beta2For(4690) = 0.997868)
 }
 

@@ -261,7 +261,7 @@ func experimentBayesBiNN(t *testing.T) {
 // diverges after one to two epochs (h+δ falls to 1e-6 on some weights,
 // whose steps then grow by α(h₀+δ)/(h+δ)).
 func ivonConfig(n, steps int) blr.Config {
-	return blr.Config{DataSize: float64(n), Steps: steps, Beta2: 0.999, PriorPrecision: 1e-3 * float64(n)}
+	return blr.Config{DataSize: float64(n), Steps: steps, Beta2: 0.999, PriorPrecision: 1e-3 * float64(n), LR: 0.1, HessInit: 0.5}
 }
 
 // cosineLR is lr·½(1+cos(πt/T)), kept above lr·1e-3.

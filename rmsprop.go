@@ -1,8 +1,10 @@
 package blr
 
-// Defaults of RMSprop (torch.optim.RMSprop's). TODO(validated).
+// Defaults of RMSprop (torch.optim.RMSprop's, but lr), the lr chosen on a
+// 10% validation split of MNIST (MLP 784-500-300-10, batch 128, 2 epochs;
+// bench/validation.md): 1e-3 reaches val acc 0.965, torch's 1e-2 0.944.
 const (
-	rmspropLR    = 1e-2
+	rmspropLR    = 1e-3
 	rmspropAlpha = 0.99
 	rmspropEps   = 1e-8
 )
@@ -17,9 +19,9 @@ const (
 // square root φ(h) = √h, ε outside the root, a mean step α ≠ ρ, h₀ = 0, and
 // the weight decay inside g (so it enters v) with δ not in the denominator.
 //
-// Config fields and defaults: LR 1e-2, Beta2 = torch's alpha, 0.99; Eps 1e-8;
-// HessInit 0; PriorPrecision 0 (DataSize required when set). Others must be
-// zero.
+// Config fields and defaults: LR 1e-3 (validated; torch's is 1e-2), Beta2 =
+// torch's alpha, 0.99; Eps 1e-8; HessInit 0; PriorPrecision 0 (DataSize
+// required when set). Others must be zero.
 func RMSprop[F Float](params []F, cfg Config) (*Diag[F], error) {
 	r := &resolver{name: "rmsprop", cfg: cfg}
 	r.unused("Beta1", "Samples", "Curvature", "ClipRadius", "Temperature")

@@ -16,7 +16,7 @@ package blr
 // only). With Beta1 = Off, α = 1−β₂, Eps = 0 and τ = 1 it is the rule with
 // the empirical Fisher in place of the Hessian.
 //
-// Config fields and defaults: DataSize required; PriorPrecision 1; LR 1e-2;
+// Config fields and defaults: DataSize required; PriorPrecision 50; LR 1e-2;
 // Beta1 0.9; Beta2 from Steps (Beta2For; warns when h cannot learn); HessInit
 // 0.5; Eps 0; Samples 1; Temperature 1; Curvature CurvEmpiricalFisher.
 func VOGN[F Float](params []F, cfg Config) (*Diag[F], error) {
@@ -25,8 +25,8 @@ func VOGN[F Float](params []F, cfg Config) (*Diag[F], error) {
 	b1 := r.float("Beta1", cfg.Beta1, vognBeta1)
 	return build(r, params, DiagOptions{
 		DataSize:       r.dataSize(true),
-		PriorPrecision: r.float("PriorPrecision", cfg.PriorPrecision, bayesPrior),
-		LR:             r.float("LR", cfg.LR, ognLR),
+		PriorPrecision: r.float("PriorPrecision", cfg.PriorPrecision, vognPrior),
+		LR:             r.float("LR", cfg.LR, vognLR),
 		Beta1:          b1,
 		Beta2:          r.beta2FromSteps(),
 		HessInit:       r.float("HessInit", cfg.HessInit, ognHessInit),

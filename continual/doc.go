@@ -65,7 +65,7 @@
 //   - every other hyperparameter is the optimizer's default with DataSize
 //     N = the task's training examples (joint: their union) and Steps = E·⌈N/128⌉
 //     (from which the Bayesian optimizers choose β₂); the first task's prior
-//     is the default N(0, P₀⁻¹) (P₀ = 1 for ivon and vogn); adam has no
+//     is N(0, P₀⁻¹) (P₀ = 1 for ivon and vogn, pinned in protocolSettings); adam has no
 //     weight decay;
 //   - one Monte Carlo sample per training step;
 //   - prediction: the posterior average of the softmax over S = 10 networks

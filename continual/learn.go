@@ -74,7 +74,9 @@ func newLearner(m *model, optimizer string, params []float32, tasks []Task, dire
 	if steps > math.MaxInt32 {
 		return nil, &ConfigError{Field: "epochs", Value: epochs, Reason: fmt.Sprintf("%d epochs of %d steps are too many", epochs, bt.BatchesPerEpoch())}
 	}
-	opt, err := blr.New(optimizer, params, blr.Config{DataSize: float64(n), Steps: int(steps)})
+	cfg := protocolSettings[optimizer]
+	cfg.DataSize, cfg.Steps = float64(n), int(steps)
+	opt, err := blr.New(optimizer, params, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("continual: %s: %w", optimizer, err)
 	}
@@ -85,6 +87,17 @@ func newLearner(m *model, optimizer string, params []float32, tasks []Task, dire
 	l.xs = make([][]float32, m.heads)
 	l.ys = make([][]int, m.heads)
 	return l, nil
+}
+
+// protocolSettings pins each optimizer's settings to those the protocol was
+// fixed with (the library defaults of the time), so that the published
+// results do not move when the library's defaults change.
+var protocolSettings = map[string]blr.Config{
+	"ivon":  {LR: 0.1, HessInit: 0.5, PriorPrecision: 1},
+	"vogn":  {LR: 1e-2, PriorPrecision: 1},
+	"vadam": {LR: 1e-3, PriorPrecision: 1},
+	"ogn":   {LR: 1e-2, PriorPrecision: 1},
+	"adam":  {LR: 1e-3},
 }
 
 // totalSteps is the number of steps of the run.
