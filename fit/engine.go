@@ -61,6 +61,10 @@ func (p *problem) runEngine(method Method, params []float64, or rowOracle) (*blr
 	case MethodVOGN:
 		opt, err = blr.VOGN(params, cfg)
 	case MethodIVON:
+		// Tables are small: h₀ = 0.5 keeps the first samples' standard
+		// deviation 1/√(N(h₀+δ)) small (the library default 0.01 is
+		// validated for N ≥ 10⁴ images).
+		cfg.HessInit = 0.5
 		opt, err = blr.IVON(params, cfg)
 	case MethodVIDiag:
 		opt, err = blr.IBLRDiag(params, blr.Config{DataSize: cfg.DataSize, PriorPrecision: cfg.PriorPrecision, LR: cfg.LR, Steps: steps, Curvature: blr.CurvGGNDiag})
