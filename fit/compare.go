@@ -19,17 +19,12 @@ type CompareRow struct {
 }
 
 // Compare fits every method in methods (when nil, all of Methods that apply
-// to the model: the MLP has no full-Gaussian VI) with the same options on
+// to the model) with the same options on
 // the same training table and scores each on the same test table. A method
 // that fails gets its error in its row; the others go on.
 func Compare(xTrain *mat.Dense, yTrain []float64, xTest *mat.Dense, yTest []float64, opt Options, methods []Method) []CompareRow {
 	if methods == nil {
-		for _, m := range Methods {
-			if opt.Model == ModelMLP && m == MethodVI {
-				continue
-			}
-			methods = append(methods, m)
-		}
+		methods = Methods
 	}
 	rows := make([]CompareRow, 0, len(methods))
 	for _, m := range methods {

@@ -23,8 +23,9 @@
 //     network with Gaussian noise of known precision NoisePrecision (default
 //     1). Its biases get InterceptPrecision. Its methods are the diagonal
 //     engines (see mlp.go): map (OGN), laplace (diagonal Gauss–Newton),
-//     vi-diag (iBLR-diag), vogn and ivon, run for Epochs passes; full VI is
-//     refused.
+//     vi-diag (iBLR-diag), vogn and ivon, run for Epochs passes; and vi,
+//     full-Gaussian VI by Monte Carlo with the full Gauss–Newton matrix,
+//     started at the MAP (mlp_vi.go; at most MaxMLPFullParams weights).
 //   - ModelLinear: linear regression with Gaussian noise. With
 //     Options.NoisePrecision τ > 0 the noise precision is known (and the
 //     model conjugate); with τ = 0 it is learnt: θ gains a last coordinate

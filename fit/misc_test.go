@@ -85,7 +85,7 @@ func TestBadInput(t *testing.T) {
 		{"NaN feature", nan, y, func(o Options) Options { return o }, ErrData, "x[3,1]"},
 		{"empty", &mat.Dense{}, nil, func(o Options) Options { return o }, ErrData, "x"},
 		{"nil", nil, nil, func(o Options) Options { return o }, ErrData, "x"},
-		{"mlp with full VI", x, y, func(o Options) Options { o.Model = ModelMLP; o.Method = MethodVI; return o }, ErrOption, "Method"},
+		{"mlp too large for full VI", x, y, func(o Options) Options { o.Model = ModelMLP; o.Method = MethodVI; o.Hidden = 2000; return o }, ErrOption, "Hidden"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -25,9 +25,12 @@ import (
 //     damping) with one Monte Carlo sample per step, ρ = LR, and the exact
 //     Gauss–Newton diagonal at the sample for the Hessian (the Price
 //     estimate from one sample was too noisy on small tables);
-//   - vogn and ivon: as for the GLMs.
+//   - vogn and ivon: as for the GLMs;
+//   - vi: full-Gaussian VI by Monte Carlo from the MAP, with the full
+//     Gauss–Newton matrix (see mlp_vi.go), for networks of at most
+//     MaxMLPFullParams weights.
 //
-// Full-Gaussian VI is refused. The ELBO is a Monte Carlo estimate (64
+// The ELBO is a Monte Carlo estimate (64
 // draws, with its standard error) and the predictive averages TestSamples
 // draws.
 
@@ -130,9 +133,12 @@ func (p *problem) fitMLP(post *Posterior) error {
 	if err := p.mlp.net.Init(params, rand.New(rand.NewPCG(p.opt.Seed, 0x1417))); err != nil {
 		return fmt.Errorf("fit: initialising the MLP: %w", err)
 	}
+	if p.opt.Method == MethodVI && p.dim > MaxMLPFullParams {
+		return &OptionError{Field: "Hidden", Value: p.opt.Hidden, Reason: fmt.Sprintf("full-Gaussian VI of the MLP holds D×D matrices; this network has D = %d weights, more than MaxMLPFullParams = %d (use a smaller hidden layer, or vi-diag)", p.dim, MaxMLPFullParams)}
+	}
 	or := &mlpOracle{m: p.mlp}
 	method := p.opt.Method
-	if method == MethodLaplace {
+	if method == MethodLaplace || method == MethodVI {
 		method = MethodMAP
 	}
 	eng, t, err := p.runEngine(method, params, or)
@@ -142,6 +148,9 @@ func (p *problem) fitMLP(post *Posterior) error {
 	post.Iterations, post.Converged = t, true
 	post.Notes = append(post.Notes, fmt.Sprintf("the MLP's methods run %d epochs of minibatches (%d steps); a network's MAP is a local optimum", p.opt.Epochs, t))
 	mean := eng.Mean()
+	if p.opt.Method == MethodVI {
+		return p.fitMLPVI(post, mean)
+	}
 	prec := eng.Precision(nil)
 	if p.opt.Method == MethodLaplace {
 		all := make([]int, p.n)
@@ -176,7 +185,7 @@ func (p *problem) fitMLP(post *Posterior) error {
 // mlpELBO estimates the ELBO of q by Monte Carlo: the expected data loss
 // from mlpELBODraws draws (seeded), the prior's and the entropy's terms in
 // closed form; it also returns the standard error.
-func (p *problem) mlpELBO(q *expfam.DiagGaussian) (float64, float64, error) {
+func (p *problem) mlpELBO(q expfam.Gaussian) (float64, float64, error) {
 	all := make([]int, p.n)
 	for i := range all {
 		all[i] = i

@@ -11,7 +11,8 @@ import (
 
 // TestMLP fits the one-hidden-layer MLP with every method it supports, as
 // a classifier and as a regression network: the fits run, score sensibly
-// on their training data, rerun bit-identically, and refuse full VI.
+// on their training data, rerun bit-identically, and refuse bad options (full VI of a large network among them;
+// full VI itself is tested in mlp_vi_test.go).
 func TestMLP(t *testing.T) {
 	mx, my := data.TwoMoons(200, 0.1, 21)
 	xc := mat.NewDense(len(mx), 2, nil)
@@ -64,7 +65,7 @@ func TestMLP(t *testing.T) {
 		}
 	}
 	for _, bad := range []Options{
-		{Model: ModelMLP, Method: MethodVI, PriorPrecision: 1},
+		{Model: ModelMLP, Method: MethodVI, PriorPrecision: 1, Hidden: 1000},
 		{Model: ModelMLP, Method: MethodMAP, PriorPrecision: 1, NoIntercept: true},
 		{Model: ModelMLP, Method: MethodMAP, PriorPrecision: 1, Predictive: PredictProbit},
 		{Model: ModelLogistic, Method: MethodMAP, PriorPrecision: 1, Regression: true},

@@ -242,8 +242,6 @@ func (o Options) validate() error {
 	}
 	if o.Model == ModelMLP {
 		switch {
-		case o.Method == MethodVI:
-			return &OptionError{Field: "Method", Value: o.Method, Reason: "full-Gaussian VI needs a GLM (its expectations are exact there); for mlp use vi-diag, vogn or ivon"}
 		case o.NoIntercept:
 			return &OptionError{Field: "NoIntercept", Value: true, Reason: "the MLP's layers always have biases"}
 		case o.Predictive != PredictDefault && o.Predictive != PredictSample:

@@ -54,8 +54,11 @@ Methods: map (Newton: the delta-method full-Gaussian rule, ρ = 1), laplace
 (the Gaussian at the MAP with the Hessian as precision), vi (full-Gaussian
 VI: the rule with exact Gaussian expectations and the iBLR update), vi-diag
 (the same, mean field), vogn and ivon (the diagonal deep-learning engines
-on minibatches). Predictive: binary logistic integrates the sigmoid over
-the Gaussian score exactly by quadrature (default); multinomial averages
+on minibatches). For mlp, vi is full-Gaussian VI over all the network's
+weights by Monte Carlo with the Gauss–Newton matrix (at most 3000 weights;
+slow for large networks), and the default method is vi-diag. Predictive:
+binary logistic integrates the sigmoid over the Gaussian score exactly by
+quadrature (default); multinomial averages
 --test-samples Monte Carlo draws of the scores (default) or uses the
 multiclass probit approximation.
 
@@ -170,7 +173,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if opt.Model == fit.ModelMLP && !f.set["method"] {
-		opt.Method = fit.MethodVIDiag // full VI is for the GLMs
+		opt.Method = fit.MethodVIDiag // full VI of a network is slow (D×D)
 	}
 	tb, err := loadFitTable(f, opt.Model, stderr)
 	if err != nil {

@@ -218,7 +218,7 @@ func TestFitBadInput(t *testing.T) {
 		{"half a test set", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--test-x", f["x.txt"]}, "both"},
 		{"both inputs", []string{"--data", f["x.txt"], "--x", f["x.txt"], "--y", f["y.txt"]}, "either"},
 		{"compare with method", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--compare", "--method", "vi"}, "--compare"},
-		{"mlp full vi", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--model", "mlp", "--method", "vi"}, "vi-diag"},
+		{"mlp too large for full vi", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--model", "mlp", "--method", "vi", "--hidden", "2000"}, "MaxMLPFullParams"},
 		{"stray argument", []string{"--x", f["x.txt"], "--y", f["y.txt"], "extra"}, "unexpected argument"},
 		{"bad flag value", []string{"--prior-precision", "abc"}, "invalid value"},
 	}

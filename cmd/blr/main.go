@@ -3,6 +3,11 @@
 //
 // Usage:
 //
+//	blr [train] [flags]      train a Bayesian network (no flags: MLP on MNIST with IVON, 2 epochs)
+//	blr eval --posterior F   evaluate a saved posterior
+//	blr plot --run DIR       reliability diagram, entropy histograms, training curves of a run
+//	blr continual ...        continual learning: the posterior becomes the next prior
+//	blr merge ...            posteriors of data shards merged as a product of experts
 //	blr table [--json]       run every row's equivalence check and print the table
 //	blr demo NAME            the talk's claims as experiments: flat, mixture, em, lda, moons
 //	blr fit ...              Bayesian GLMs and small networks on your own tables
