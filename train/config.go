@@ -10,7 +10,6 @@ import (
 
 	"github.com/bayesrule/blr"
 	"github.com/bayesrule/blr/data"
-	"github.com/bayesrule/blr/nn"
 )
 
 // ErrConfig is wrapped by every error that reports an invalid Config field.
@@ -44,8 +43,13 @@ const (
 	DefaultTrainSamples = 1
 	// DefaultBayesTestSamples is the number of networks the posterior
 	// average draws at test time for the optimizers that learn a posterior
-	// (ogn, vogn, vadam, ivon, iblr-diag); see DefaultTestSamples.
+	// (ogn, vogn, vadam, ivon, iblr-diag, bayesbinn, dropout, mixture); see
+	// DefaultTestSamples.
 	DefaultBayesTestSamples = 10
+	// DefaultComponents is K of the optimizer "mixture".
+	DefaultComponents = 3
+	// DefaultDropout is the drop probability of the optimizer "dropout".
+	DefaultDropout = 0.2
 )
 
 // DefaultHidden are the hidden widths of the default MLP, 784-500-300-10.
@@ -57,14 +61,17 @@ const (
 	MaxParams  = 1 << 26 // weights of a network (256 MiB per float32 vector)
 	MaxEpochs  = 1 << 20
 	MaxSamples = 1 << 12 // Monte Carlo samples per step or per prediction
+	// MaxComponents bounds Config.Components.
+	MaxComponents = 64
 )
 
 // Config is everything that decides a training run's result. It is stored in
 // the training state, so that a resumed run goes on with the same settings.
 //
-// The five hyperparameter fields follow blr.Config: 0 takes the optimizer's
-// default and blr.Off asks for an actual zero (the command line maps an
-// explicit `--beta1 0` to blr.Off).
+// The six hyperparameter fields (LR, PriorPrecision, Beta1, Beta2,
+// HessInit, Temperature) follow blr.Config: 0 takes the optimizer's default
+// and blr.Off asks for an actual zero (the command line maps an explicit
+// `--beta1 0` to blr.Off).
 type Config struct {
 	// Data names the training set, "mnist" or "fashion-mnist" (the sets
 	// themselves are passed to New; LoadSets reads them).
@@ -75,8 +82,10 @@ type Config struct {
 	// model); nil with "mlp" means DefaultHidden. It must be empty for
 	// "lenet".
 	Hidden []int `json:"hidden"`
-	// Optimizer is a name blr.New knows: sgd, rmsprop, adam, adamw, ogn,
-	// vogn, vadam, ivon, iblr-diag.
+	// Optimizer is a registered name (Names): sgd, rmsprop, adam, adamw,
+	// ogn, vogn, vadam, ivon, iblr-diag (package blr's diagonal-Gaussian
+	// engine), ste, binaryconnect, bayesbinn (binary weights), dropout and
+	// mixture, or one added with Register.
 	Optimizer string `json:"optimizer"`
 	// Epochs is the number of passes over the training set, ≥ 1.
 	Epochs int `json:"epochs"`
@@ -85,8 +94,8 @@ type Config struct {
 	// Seed seeds every random draw of the run.
 	Seed uint64 `json:"seed"`
 	// TrainSamples is the number of Monte Carlo weight samples per step,
-	// ≥ 1 (only the sampling optimizers vogn, vadam, ivon and iblr-diag
-	// accept more than 1).
+	// ≥ 1 (only the sampling optimizers vogn, vadam, ivon, iblr-diag,
+	// bayesbinn and mixture accept more than 1).
 	TrainSamples int `json:"train_samples"`
 	// TestSamples is the number S of networks drawn from the posterior for
 	// the posterior-average prediction; 0 predicts with the mean weights.
@@ -107,6 +116,29 @@ type Config struct {
 	Beta1          float64 `json:"beta1"`
 	Beta2          float64 `json:"beta2"`
 	HessInit       float64 `json:"hess_init"`
+	// Temperature is τ: BayesBiNN's Gumbel-softmax temperature (default
+	// 1e-10), or the posterior tempering of the Gaussian optimizers that
+	// take one (blr.Config.Temperature, default 1). 0 takes the default,
+	// blr.Off asks for an actual zero; optimizers without a temperature
+	// refuse it.
+	Temperature float64 `json:"temperature,omitempty"`
+	// Components is K, the number of mixture components of the optimizer
+	// "mixture" (0: DefaultComponents); it must be 0 for the others.
+	Components int `json:"components,omitempty"`
+	// Dropout is the drop probability p of the (non-inverted) dropout
+	// layers that the optimizer "dropout" trains with, one before every
+	// dense layer of the MLP but the first (0: DefaultDropout); it must be
+	// 0 for the other optimizers.
+	Dropout float64 `json:"dropout,omitempty"`
+	// BatchNorm puts a batch norm without affine parameters (ε 1e-4,
+	// momentum 0.15, as BayesBiNN's MLP) after every dense layer of the
+	// MLP, the last one included. Its running statistics are part of the
+	// training state and of the posterior.
+	BatchNorm bool `json:"batchnorm,omitempty"`
+	// Schedule is the learning-rate schedule: "" (or "constant") keeps the
+	// optimizer's step size; "cosine" sets it to α·½(1+cos(πt/T)) before
+	// step t of the run's T steps, α being the resolved --lr.
+	Schedule string `json:"schedule,omitempty"`
 }
 
 // DefaultConfig returns the configuration of `blr train` without flags: the
@@ -120,19 +152,19 @@ func DefaultConfig() Config {
 	}
 }
 
-// bayesian lists the optimizers whose N(m, diag(N(h+δ))⁻¹) is a posterior
-// approximation; for the others (sgd, rmsprop, adam, adamw) h is a step-size
-// heuristic and the "precision" need not be positive.
-var bayesian = []string{"iblr-diag", "ivon", "ogn", "vadam", "vogn"}
-
 // IsBayesian reports whether the optimizer learns a posterior (ogn, vogn,
-// vadam, ivon, iblr-diag) rather than a point estimate (sgd, rmsprop, adam,
-// adamw).
-func IsBayesian(optimizer string) bool { return slices.Contains(bayesian, optimizer) }
+// vadam, ivon, iblr-diag, bayesbinn, dropout, mixture) rather than a point
+// estimate (sgd, rmsprop, adam, adamw, whose h is a step-size heuristic and
+// whose "precision" need not be positive; ste and binaryconnect, whose
+// latent weights are not a posterior's natural parameters).
+func IsBayesian(optimizer string) bool {
+	s, ok := Lookup(optimizer)
+	return ok && s.Bayesian
+}
 
 // DefaultTestSamples is the documented default of --test-samples:
 // DefaultBayesTestSamples (10) for the optimizers that learn a posterior and
-// 0 (the mean weights) for sgd, rmsprop, adam and adamw.
+// 0 (the point network: the mean or mode weights) for the others.
 func DefaultTestSamples(optimizer string) int {
 	if IsBayesian(optimizer) {
 		return DefaultBayesTestSamples
@@ -140,16 +172,31 @@ func DefaultTestSamples(optimizer string) int {
 	return 0
 }
 
-// normalize fills Hidden for the MLP and canonicalises names.
+// normalize fills Hidden for the MLP and the defaults of Components and
+// Dropout, and canonicalises names.
 func (c *Config) normalize() {
 	c.Data = canonicalData(c.Data)
 	c.Model = strings.ToLower(strings.TrimSpace(c.Model))
 	c.Optimizer = strings.ToLower(strings.TrimSpace(c.Optimizer))
+	c.Schedule = strings.ToLower(strings.TrimSpace(c.Schedule))
+	if c.Schedule == "constant" {
+		c.Schedule = "" // stored the same whichever way it was given
+	}
 	if c.Model == "mlp" && c.Hidden == nil {
 		c.Hidden = slices.Clone(DefaultHidden)
 	}
 	if c.Model == "lenet" && len(c.Hidden) == 0 {
 		c.Hidden = nil // stored as null whichever way it was given
+	}
+	switch FamilyOf(c.Optimizer) {
+	case FamilyMixture:
+		if c.Components == 0 {
+			c.Components = DefaultComponents
+		}
+	case FamilyDropout:
+		if c.Dropout == 0 {
+			c.Dropout = DefaultDropout
+		}
 	}
 }
 
@@ -165,8 +212,9 @@ func canonicalData(name string) string {
 }
 
 // Validate checks every field and returns a *ConfigError naming the first
-// invalid one. It does not check the hyperparameters against the optimizer:
-// New does, with the optimizer's own rules.
+// invalid one. Of the hyperparameters it checks the ranges and that the
+// optimizer takes them (Spec.Takes); their values against the optimizer's
+// own rules are New's to check.
 func (c Config) Validate() error {
 	c.normalize()
 	bad := func(field string, v any, reason string) error {
@@ -192,8 +240,9 @@ func (c Config) Validate() error {
 	default:
 		return bad("model", c.Model, "unknown; want mlp or lenet")
 	}
-	if !slices.Contains(blr.Names(), c.Optimizer) {
-		return bad("optimizer", c.Optimizer, "unknown; want one of "+strings.Join(blr.Names(), ", "))
+	spec, ok := Lookup(c.Optimizer)
+	if !ok {
+		return bad("optimizer", c.Optimizer, "unknown; want one of "+strings.Join(Names(), ", "))
 	}
 	switch {
 	case c.Epochs < 1 || c.Epochs > MaxEpochs:
@@ -202,8 +251,8 @@ func (c Config) Validate() error {
 		return bad("batch", c.Batch, "must be ≥ 1")
 	case c.TrainSamples < 1 || c.TrainSamples > MaxSamples:
 		return bad("train-samples", c.TrainSamples, fmt.Sprintf("must lie in [1, %d]", MaxSamples))
-	case c.TrainSamples > 1 && !sampling(c.Optimizer):
-		return bad("train-samples", c.TrainSamples, c.Optimizer+" does not sample weights while training; only vogn, vadam, ivon and iblr-diag take more than 1")
+	case c.TrainSamples > 1 && !spec.Sampling:
+		return bad("train-samples", c.TrainSamples, c.Optimizer+" does not sample weights while training; only "+strings.Join(samplingNames(), ", ")+" take more than 1")
 	case c.TestSamples < 0 || c.TestSamples > MaxSamples:
 		return bad("test-samples", c.TestSamples, fmt.Sprintf("must lie in [0, %d] (0: the mean weights)", MaxSamples))
 	case c.TrainSize < 0:
@@ -212,25 +261,36 @@ func (c Config) Validate() error {
 		return bad("test-size", c.TestSize, "must be ≥ 0 (0: the whole test set)")
 	case !(c.Validation >= 0 && c.Validation < 1):
 		return bad("validation", c.Validation, "must lie in [0, 1) (0: evaluate on the test set)")
+	case c.Schedule != "" && c.Schedule != "cosine":
+		return bad("schedule", c.Schedule, "unknown; want constant or cosine")
+	case c.Components < 0 || c.Components > MaxComponents:
+		return bad("components", c.Components, fmt.Sprintf("must lie in [1, %d] (0: the default, %d)", MaxComponents, DefaultComponents))
+	case c.Components != 0 && spec.Family != FamilyMixture:
+		return bad("components", c.Components, "applies to --optimizer mixture only (the mixture family)")
+	case c.Components > 1 && c.Model == "mlp" && float64(c.Components)*mlpParams(ImageSize, c.Hidden, Classes) > MaxParams:
+		return bad("components", c.Components, fmt.Sprintf("%d copies of the MLP's weights would exceed the limit of %d", c.Components, MaxParams))
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return bad("dropout", c.Dropout, "must lie in [0, 1)")
+	case c.Dropout != 0 && spec.Family != FamilyDropout:
+		return bad("dropout", c.Dropout, "applies to --optimizer dropout only (dropout-SGD as the rule: the dropout family)")
+	case c.Dropout != 0 && c.Model != "mlp":
+		return bad("dropout", c.Dropout, "applies to --model mlp only (lenet's layers are fixed)")
+	case c.Dropout != 0 && len(c.Hidden) == 0:
+		return bad("dropout", c.Dropout, "needs a hidden layer: dropout acts on the hidden units (--hidden)")
+	case c.BatchNorm && c.Model != "mlp":
+		return bad("batchnorm", c.BatchNorm, "applies to --model mlp only (lenet's layers are fixed)")
+	case c.BatchNorm && spec.Family == FamilyMixture:
+		return bad("batchnorm", c.BatchNorm, "is not supported by --optimizer mixture: its components share one network, whose running statistics would mix them")
 	}
 	for _, h := range []struct {
 		field string
 		v     float64
-	}{{"lr", c.LR}, {"prior-precision", c.PriorPrecision}, {"beta1", c.Beta1}, {"beta2", c.Beta2}, {"hess-init", c.HessInit}} {
+	}{{"lr", c.LR}, {"prior-precision", c.PriorPrecision}, {"beta1", c.Beta1}, {"beta2", c.Beta2}, {"hess-init", c.HessInit}, {"temperature", c.Temperature}} {
 		if math.IsNaN(h.v) || math.IsInf(h.v, 0) || (h.v < 0 && h.v != blr.Off) {
 			return bad(h.field, h.v, "must be finite and ≥ 0 (0 in Config: the optimizer's default; blr.Off: an explicit zero)")
 		}
 	}
-	return nil
-}
-
-// sampling reports whether the optimizer draws weights while training.
-func sampling(optimizer string) bool {
-	switch optimizer {
-	case "vogn", "vadam", "ivon", "iblr-diag":
-		return true
-	}
-	return false
+	return checkTakes(&c, spec)
 }
 
 // ImageSize and Classes are the input size (28×28 pixels) and the number of
@@ -287,17 +347,6 @@ func ParseHidden(s string) ([]int, error) {
 	return out, nil
 }
 
-// newNetwork builds the model of c (already validated).
-func newNetwork(c *Config) (*nn.Network[float32], error) {
-	switch c.Model {
-	case "mlp":
-		return nn.MLP[float32](ImageSize, c.Hidden, Classes, nil)
-	case "lenet":
-		return nn.LeNet5[float32]()
-	}
-	return nil, &ConfigError{Field: "model", Value: c.Model, Reason: "unknown; want mlp or lenet"}
-}
-
 // engineConfig is the blr.Config of the run: the overrides, the data size N
 // and the planned number of steps (from which the Bayesian optimizers choose
 // β₂).
@@ -309,7 +358,7 @@ func engineConfig(c *Config, n, steps int) blr.Config {
 	return blr.Config{
 		DataSize: float64(n), PriorPrecision: c.PriorPrecision, LR: c.LR,
 		Beta1: c.Beta1, Beta2: c.Beta2, HessInit: c.HessInit,
-		Samples: samples, Steps: steps,
+		Samples: samples, Steps: steps, Temperature: c.Temperature,
 	}
 }
 
@@ -317,6 +366,7 @@ func engineConfig(c *Config, n, steps int) blr.Config {
 var engineFields = map[string]string{
 	"LR": "lr", "PriorPrecision": "prior-precision", "Beta1": "beta1", "Beta2": "beta2",
 	"HessInit": "hess-init", "Samples": "train-samples", "DataSize": "train-size",
+	"Temperature": "temperature", "Components": "components", "components": "components",
 }
 
 // engineError turns the engine's *blr.ConfigError into a *ConfigError that

@@ -4,43 +4,77 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/bayesrule/blr/checkpoint"
 	"github.com/bayesrule/blr/data"
 	"github.com/bayesrule/blr/internal/randn"
+	"github.com/bayesrule/blr/internal/table"
 	"github.com/bayesrule/blr/metrics"
 	"github.com/bayesrule/blr/nn"
 )
 
-// Posterior is a diagonal Gaussian q = N(Mean, diag(Precision)⁻¹) over the
-// weights of the network that Config describes, with the precision on the
-// scale of the summed loss (N(h+δ)/τ in the optimizer's terms). It is what
-// posterior.safetensors holds.
+// Posterior is the posterior a run learnt over the weights of the network
+// that Config describes, with the model it belongs to; it is what
+// posterior.safetensors holds. Family (one of the Family constants, the
+// optimizer's) says which of the family fields are set:
+//
+//   - FamilyGaussian, q = N(Mean, diag(Precision)⁻¹), the precision on the
+//     scale of the summed loss (N(h+δ)/τ in the optimizer's terms);
+//   - FamilyBernoulli, p(wⱼ = +1) = sigmoid(2·Latent[k]) for the k-th binary
+//     weight (the dense and convolution weights, in order), and Mode, the
+//     whole parameter vector of the mode network sign λ (the biases keep
+//     their fixed values);
+//   - FamilyMixture, Σ_k Weights[k]·N(Means[k], diag(Precisions[k])⁻¹);
+//   - FamilyDropout, wⱼ ~ DropProb[j]·N(0, Variance[j]) +
+//     (1−DropProb[j])·N(Mean[j], Variance[j]), one mask per unit (all the
+//     weights that leave a unit share it).
+//
+// Buffers holds the batch norms' running statistics (nil without batch
+// norm), which the network predicts with.
 type Posterior struct {
-	Config    Config    // the run that produced it: model, data, optimizer, seed, hyperparameters
-	DataSize  int       // the number of training examples N
-	Steps     int       // the steps taken
-	Mean      []float32 // m
-	Precision []float32 // the posterior precision, ≥ 0
+	Config   Config // the run that produced it: model, data, optimizer, seed, hyperparameters
+	DataSize int    // the number of training examples N
+	Steps    int    // the steps taken
+	Family   string // the posterior family (FamilyOf(Config.Optimizer))
+
+	Mean      []float32 // m (Gaussian, dropout)
+	Precision []float32 // the posterior precision, ≥ 0 (Gaussian)
+
+	Latent []float32 // λ, one per binary weight (Bernoulli)
+	Mode   []float32 // the mode network (Bernoulli)
+
+	Means      [][]float32 // the K component means (mixture)
+	Precisions [][]float32 // the K component precisions, ≥ 0 (mixture)
+	Weights    []float64   // π, ≥ 0, summing to 1 (mixture)
+
+	DropProb []float32 // pⱼ, the drop probability of weight j's unit (0: never dropped) (dropout)
+	Variance []float32 // σⱼ² (dropout)
+
+	Buffers []float32 // the batch norms' running means and variances; nil without batch norm
 	// Engine holds the optimizer's resolved settings as JSON (β₂ chosen
 	// for the run, the prior precision, …), for people; "" when unknown.
 	Engine string
 }
 
-// Posterior returns a copy of the current posterior: the mean weights and
-// the precision N(h+δ)/τ.
+// Posterior returns a copy of the current posterior.
 func (t *Trainer) Posterior() *Posterior {
-	return &Posterior{
-		Config: t.Config(), DataSize: t.set.N, Steps: t.step,
-		Mean: slices.Clone(t.opt.Mean()), Precision: t.opt.Precision(nil), Engine: t.Settings(),
+	p := &Posterior{Config: t.Config(), DataSize: t.set.N, Steps: t.step, Engine: t.Settings()}
+	t.opt.Posterior(p)
+	if b := t.net.Buffers(); len(b) > 0 {
+		p.Buffers = slices.Clone(b)
 	}
+	return p
 }
 
 // WriteFile writes the posterior to path as a checkpoint of kind
-// "posterior" (tensors "mean" and "precision", F32; metadata: algorithm,
-// family, hyperparameters (the Config), data_size, step, model and, when
-// known, engine), atomically.
+// "posterior", atomically: F32 tensors "mean" and "precision" (Gaussian);
+// "latent" and "mode" (Bernoulli); "mean" and "precision" of shape [K, D]
+// and the F64 "weights" (mixture); "mean", "drop_prob" and "variance"
+// (dropout); and "buffers" with batch norm. Metadata: algorithm, family,
+// hyperparameters (the Config), data_size, step, model and, when known,
+// engine.
 func (p *Posterior) WriteFile(path string) error {
 	m, err := commonMeta(&p.Config, p.DataSize, p.Steps)
 	if err != nil {
@@ -49,10 +83,39 @@ func (p *Posterior) WriteFile(path string) error {
 	if p.Engine != "" {
 		m[keyEngine] = p.Engine
 	}
-	f := &checkpoint.File{Kind: checkpoint.KindPosterior, Meta: m, Tensors: []checkpoint.Tensor{
-		checkpoint.NewFloat32(tensorMean, p.Mean),
-		checkpoint.NewFloat32(tensorPrecision, p.Precision),
-	}}
+	if p.Family != m[checkpoint.KeyFamily] {
+		return fmt.Errorf("train: saving the posterior: family %q, but %s learns %q", p.Family, p.Config.Optimizer, m[checkpoint.KeyFamily])
+	}
+	f := &checkpoint.File{Kind: checkpoint.KindPosterior, Meta: m}
+	add := func(name string, v []float32, shape ...int) {
+		f.Tensors = append(f.Tensors, checkpoint.NewFloat32(name, v, shape...))
+	}
+	switch p.Family {
+	case FamilyGaussian:
+		add(tensorMean, p.Mean)
+		add(tensorPrecision, p.Precision)
+	case FamilyBernoulli:
+		add(tensorLatent, p.Latent)
+		add(tensorMode, p.Mode)
+	case FamilyMixture:
+		k, d := len(p.Means), 0
+		if k > 0 {
+			d = len(p.Means[0])
+		}
+		if len(p.Precisions) != k || len(p.Weights) != k {
+			return fmt.Errorf("train: saving the posterior: %d means, %d precisions and %d weights", k, len(p.Precisions), len(p.Weights))
+		}
+		add(tensorMean, slices.Concat(p.Means...), k, d)
+		add(tensorPrecision, slices.Concat(p.Precisions...), k, d)
+		f.Tensors = append(f.Tensors, checkpoint.NewFloat64(tensorWeights, p.Weights))
+	case FamilyDropout:
+		add(tensorMean, p.Mean)
+		add(tensorDropProb, p.DropProb)
+		add(tensorVariance, p.Variance)
+	}
+	if p.Buffers != nil {
+		add(tensorBuffers, p.Buffers)
+	}
 	if err := checkpoint.WriteFile(path, f); err != nil {
 		return fmt.Errorf("train: saving the posterior: %w", err)
 	}
@@ -60,8 +123,7 @@ func (p *Posterior) WriteFile(path string) error {
 }
 
 // ReadPosterior reads a posterior written by Posterior.WriteFile (or
-// Trainer.Save) and checks it against its model: the tensor shapes, and a
-// precision ≥ 0.
+// Trainer.Save) and checks it against its model (Check).
 func ReadPosterior(path string) (*Posterior, error) {
 	f, err := checkpoint.ReadFile(path)
 	if err != nil {
@@ -77,27 +139,347 @@ func ReadPosterior(path string) (*Posterior, error) {
 	if err := readCommon(f, &p.Config, &p.DataSize, &p.Steps); err != nil {
 		return nil, bad("%v", err)
 	}
+	p.Family = FamilyOf(p.Config.Optimizer)
 	net, err := newNetwork(&p.Config)
 	if err != nil {
 		return nil, bad("%v", err)
 	}
 	n := net.NumParams()
-	mean, err := f.Float32(tensorMean, n)
-	if err != nil {
-		return nil, bad("%v", err)
+	names := []string{}
+	f32 := func(name string, shape ...int) ([]float32, error) {
+		names = append(names, name)
+		return f.Float32(name, shape...)
 	}
-	prec, err := f.Float32(tensorPrecision, n)
-	if err != nil {
-		return nil, bad("%v", err)
-	}
-	for j, v := range prec {
-		if v < 0 {
-			return nil, bad("precision[%d] = %g is negative", j, v)
+	switch p.Family {
+	case FamilyGaussian, FamilyDropout:
+		if p.Mean, err = f32(tensorMean, n); err != nil {
+			return nil, bad("%v", err)
+		}
+		if p.Family == FamilyGaussian {
+			p.Precision, err = f32(tensorPrecision, n)
+		} else if p.DropProb, err = f32(tensorDropProb, n); err == nil {
+			p.Variance, err = f32(tensorVariance, n)
+		}
+	case FamilyBernoulli:
+		if p.Latent, err = f32(tensorLatent, len(binaryIndex(binaryMask(net)))); err == nil {
+			p.Mode, err = f32(tensorMode, n)
+		}
+	case FamilyMixture:
+		k := p.Config.Components
+		var mean, prec []float32
+		if mean, err = f32(tensorMean, k, n); err == nil {
+			if prec, err = f32(tensorPrecision, k, n); err == nil {
+				names = append(names, tensorWeights)
+				p.Weights, err = f.Float64(tensorWeights, k)
+			}
+		}
+		if err == nil {
+			for i := range k {
+				p.Means = append(p.Means, mean[i*n:(i+1)*n:(i+1)*n])
+				p.Precisions = append(p.Precisions, prec[i*n:(i+1)*n:(i+1)*n])
+			}
 		}
 	}
-	p.Mean, p.Precision = mean, prec
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if b := net.Buffers(); len(b) > 0 {
+		if p.Buffers, err = f32(tensorBuffers, len(b)); err != nil {
+			return nil, bad("%v", err)
+		}
+	}
+	for _, t := range f.Tensors {
+		if !slices.Contains(names, t.Name) {
+			return nil, bad("unknown tensor %q for a %s posterior", t.Name, p.Family)
+		}
+	}
+	if err := p.check(net); err != nil {
+		return nil, bad("%v", err)
+	}
 	p.Engine = f.Meta[keyEngine]
 	return p, nil
+}
+
+// Check verifies that the posterior fits its model: the family is the
+// optimizer's, the tensors have the model's sizes, precisions and
+// variances are ≥ 0, mixture weights are ≥ 0 and sum to 1, a Bernoulli
+// posterior's mode is sign λ, and a dropout posterior's drop
+// probabilities are those of its network.
+func (p *Posterior) Check() error {
+	net, err := newNetwork(&p.Config)
+	if err != nil {
+		return err
+	}
+	return p.check(net)
+}
+
+// check is Check with the training network of p.Config given.
+func (p *Posterior) check(net *nn.Network[float32]) error {
+	n := net.NumParams()
+	if want := FamilyOf(p.Config.Optimizer); p.Family != want {
+		return fmt.Errorf("family %q, but %s learns %q", p.Family, p.Config.Optimizer, want)
+	}
+	size := func(name string, v []float32, want int) error {
+		if len(v) != want {
+			return fmt.Errorf("%s has %d entries, the model needs %d", name, len(v), want)
+		}
+		return nil
+	}
+	nonneg := func(name string, v []float32) error {
+		for j, x := range v {
+			if !(x >= 0) || math.IsInf(float64(x), 0) {
+				return fmt.Errorf("%s[%d] = %g is not finite and ≥ 0", name, j, x)
+			}
+		}
+		return nil
+	}
+	switch p.Family {
+	case FamilyGaussian:
+		if err := errors.Join(size(tensorMean, p.Mean, n), size(tensorPrecision, p.Precision, n)); err != nil {
+			return err
+		}
+		if err := nonneg(tensorPrecision, p.Precision); err != nil {
+			return err
+		}
+	case FamilyBernoulli:
+		idx := binaryIndex(binaryMask(net))
+		if err := errors.Join(size(tensorLatent, p.Latent, len(idx)), size(tensorMode, p.Mode, n)); err != nil {
+			return err
+		}
+		for k, j := range idx {
+			want := float32(1)
+			if p.Latent[k] < 0 {
+				want = -1
+			}
+			if p.Mode[j] != want {
+				return fmt.Errorf("mode[%d] = %g is not sign(latent[%d]) = %g", j, p.Mode[j], k, want)
+			}
+		}
+	case FamilyMixture:
+		k := len(p.Means)
+		if k < 1 || len(p.Precisions) != k || len(p.Weights) != k {
+			return fmt.Errorf("%d means, %d precisions and %d weights; want K ≥ 1 of each", k, len(p.Precisions), len(p.Weights))
+		}
+		var sum float64
+		for i := range k {
+			if err := errors.Join(size(fmt.Sprintf("mean[%d]", i), p.Means[i], n), size(fmt.Sprintf("precision[%d]", i), p.Precisions[i], n)); err != nil {
+				return err
+			}
+			if err := nonneg(fmt.Sprintf("precision[%d]", i), p.Precisions[i]); err != nil {
+				return err
+			}
+			if w := p.Weights[i]; !(w >= 0 && w <= 1) {
+				return fmt.Errorf("weights[%d] = %g is not in [0, 1]", i, w)
+			}
+			sum += p.Weights[i]
+		}
+		if math.Abs(sum-1) > 1e-9 {
+			return fmt.Errorf("the weights sum to %g, not 1", sum)
+		}
+	case FamilyDropout:
+		if err := errors.Join(size(tensorMean, p.Mean, n), size(tensorDropProb, p.DropProb, n), size(tensorVariance, p.Variance, n)); err != nil {
+			return err
+		}
+		if err := nonneg(tensorVariance, p.Variance); err != nil {
+			return err
+		}
+		group, pu, err := table.DropoutGroups(net)
+		if err != nil {
+			return err
+		}
+		for j, u := range group {
+			want := float32(0)
+			if u >= 0 {
+				want = float32(pu[u])
+			}
+			if p.DropProb[j] != want {
+				return fmt.Errorf("drop_prob[%d] = %g, but the network drops that weight's unit with probability %g", j, p.DropProb[j], want)
+			}
+		}
+	default:
+		return fmt.Errorf("unknown family %q", p.Family)
+	}
+	if b := net.Buffers(); len(p.Buffers) != len(b) {
+		return fmt.Errorf("buffers has %d entries, the model's batch norms need %d", len(p.Buffers), len(b))
+	}
+	return nil
+}
+
+// PointWeights returns the networks of the point predictive (the
+// "mean-weights" scores) and their weights, which sum to 1: the mean m
+// (Gaussian), the mode network sign λ (Bernoulli), the mean of q,
+// (1−p)⊙m (dropout: the network with its dropout layers in evaluation
+// mode), or the K component means weighted by π (mixture). The networks
+// are the posterior's own slices or new ones; do not modify them.
+func (p *Posterior) PointWeights() (nets [][]float32, weights []float64) {
+	switch p.Family {
+	case FamilyBernoulli:
+		return [][]float32{p.Mode}, []float64{1}
+	case FamilyMixture:
+		return p.Means, p.Weights
+	case FamilyDropout:
+		w := make([]float32, len(p.Mean))
+		for j, m := range p.Mean {
+			w[j] = m
+			if q := p.DropProb[j]; q != 0 {
+				w[j] = float32(1-float64(q)) * m
+			}
+		}
+		return [][]float32{w}, []float64{1}
+	}
+	return [][]float32{p.Mean}, []float64{1}
+}
+
+// SampleWeights writes network s (0 ≤ s < S) of the posterior average over
+// S networks, drawn from a stream of seed, into dst (allocated if nil) and
+// returns it with its weight in the average (the weights of s = 0, …, S−1
+// sum to 1). The draws: θ = m + ε/√P (Gaussian); wⱼ = +1 with probability
+// sigmoid(2λⱼ), else −1 (Bernoulli); z ⊙ m with one z_u ~ Bernoulli(1−p_u)
+// per unit (dropout, σ → 0: MC dropout on the prediction network); a draw of
+// component s mod K, weighted so that component k carries π_k (mixture).
+// It returns an error wrapping ErrImproper when a precision is not positive.
+func (p *Posterior) SampleWeights(dst []float32, s, S int, seed uint64) ([]float32, float64, error) {
+	sm, err := p.sampler(S, seed)
+	if err != nil {
+		return nil, 0, err
+	}
+	if s < 0 || s >= S {
+		return nil, 0, &ConfigError{Field: "test-samples", Value: S, Reason: fmt.Sprintf("sample %d is outside [0, %d)", s, S)}
+	}
+	if dst == nil {
+		dst = make([]float32, sm.dim())
+	}
+	return dst, sm.draw(dst, s), nil
+}
+
+// sampler draws the networks of a posterior average.
+type sampler struct {
+	p     *Posterior
+	S     int
+	base  uint64
+	std   [][]float32 // 1/√P of the Gaussian or of each component
+	idx   []int       // the binary entries (Bernoulli)
+	group []int       // each weight's unit, −1 if never dropped (dropout)
+	keep  []float64   // each unit's keep probability 1−p (dropout)
+	norm  float64     // Σ π_k over the sampled components (mixture)
+}
+
+func (p *Posterior) sampler(S int, seed uint64) (*sampler, error) {
+	if S < 1 || S > MaxSamples {
+		return nil, &ConfigError{Field: "test-samples", Value: S, Reason: fmt.Sprintf("must lie in [1, %d]", MaxSamples)}
+	}
+	net, err := newNetwork(&p.Config)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.check(net); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrImproper, err)
+	}
+	sm := &sampler{p: p, S: S, base: mix64(seed ^ streamEval)}
+	stdOf := func(prec []float32, what string) ([]float32, error) {
+		std := make([]float32, len(prec))
+		for j, v := range prec {
+			s := 1 / math.Sqrt(float64(v))
+			if !(v > 0) || math.IsInf(s, 0) || math.IsNaN(s) {
+				return nil, fmt.Errorf("%w: %s[%d] = %g; the %s run's precision is not a posterior: use --test-samples 0", ErrImproper, what, j, v, p.Config.Optimizer)
+			}
+			std[j] = float32(s)
+		}
+		return std, nil
+	}
+	switch p.Family {
+	case FamilyGaussian:
+		std, err := stdOf(p.Precision, "precision")
+		if err != nil {
+			return nil, err
+		}
+		sm.std = [][]float32{std}
+	case FamilyMixture:
+		for k, prec := range p.Precisions {
+			std, err := stdOf(prec, fmt.Sprintf("component %d's precision", k))
+			if err != nil {
+				return nil, err
+			}
+			sm.std = append(sm.std, std)
+			if k < S {
+				sm.norm += p.Weights[k]
+			}
+		}
+		if !(sm.norm > 0) {
+			return nil, fmt.Errorf("%w: the sampled components carry no weight", ErrImproper)
+		}
+	case FamilyBernoulli:
+		sm.idx = binaryIndex(binaryMask(net))
+	case FamilyDropout:
+		group, pu, err := table.DropoutGroups(net)
+		if err != nil {
+			return nil, err
+		}
+		sm.group = group
+		sm.keep = make([]float64, len(pu))
+		for u, q := range pu {
+			sm.keep[u] = 1 - q
+		}
+	}
+	return sm, nil
+}
+
+// dim is the length of a network.
+func (sm *sampler) dim() int {
+	if sm.p.Family == FamilyBernoulli {
+		return len(sm.p.Mode)
+	}
+	if sm.p.Family == FamilyMixture {
+		return len(sm.p.Means[0])
+	}
+	return len(sm.p.Mean)
+}
+
+// draw writes network s into dst and returns its weight.
+func (sm *sampler) draw(dst []float32, s int) float64 {
+	p := sm.p
+	switch p.Family {
+	case FamilyMixture:
+		k := len(p.Means)
+		c := s % k
+		randn.Sample(dst, p.Means[c], sm.std[c], sm.base+uint64(s))
+		count := (sm.S - c + k - 1) / k // samples of component c
+		return p.Weights[c] / float64(count) / sm.norm
+	case FamilyBernoulli:
+		copy(dst, p.Mode)
+		r := rand.New(rand.NewPCG(sm.base, uint64(s)))
+		for k, j := range sm.idx {
+			w := float32(-1)
+			if r.Float64() < sigmoid2(float64(p.Latent[k])) {
+				w = 1
+			}
+			dst[j] = w
+		}
+	case FamilyDropout:
+		r := rand.New(rand.NewPCG(sm.base, uint64(s)))
+		z := make([]bool, len(sm.keep))
+		for u, q := range sm.keep {
+			z[u] = r.Float64() < q
+		}
+		for j, m := range p.Mean {
+			if u := sm.group[j]; u >= 0 && !z[u] {
+				m = 0
+			}
+			dst[j] = m
+		}
+	default:
+		randn.Sample(dst, p.Mean, sm.std[0], sm.base+uint64(s))
+	}
+	return 1 / float64(sm.S)
+}
+
+// sigmoid2 is sigmoid(2λ) = p(w = +1), without overflow.
+func sigmoid2(l float64) float64 {
+	if l >= 0 {
+		return 1 / (1 + math.Exp(-2*l))
+	}
+	e := math.Exp(2 * l)
+	return e / (1 + e)
 }
 
 // Scores are the metrics of one predictive on a test set.
@@ -147,23 +529,42 @@ const evalChunk = DefaultBatch
 var ErrImproper = errors.New("train: the posterior cannot be sampled")
 
 // Evaluate scores the posterior on test and, when ood is not nil, the AUROC
-// of the predictive entropy between ood and test. It predicts with the mean
-// weights and, when samples > 0, with the posterior average
-// (1/S)Σₛ softmax(f(x; θₛ)) over S = samples networks θₛ = m + ε/√P, drawn
-// from a stream of seed (the same seed gives the same metrics). The result
+// of the predictive entropy between ood and test. It predicts with the
+// point networks (PointWeights: the mean weights, the mode, …) and, when
+// samples > 0, with the posterior average Σₛ wₛ softmax(f(x; θₛ)) over
+// S = samples networks θₛ drawn from a stream of seed (SampleWeights; the
+// same seed gives the same metrics). The network is the prediction network
+// of the posterior's Config (NewPredictionNetwork: no dropout layers) in
+// evaluation mode, with the posterior's batch-norm statistics. The result
 // does not depend on GOMAXPROCS.
 func (p *Posterior) Evaluate(test, ood *data.Set, samples int, seed uint64) (*Evaluation, error) {
-	net, err := newNetwork(&p.Config)
-	if err != nil {
-		return nil, err
-	}
-	return p.evaluate(net, test, ood, samples, seed)
+	return EvaluateEnsemble([]*Posterior{p}, test, ood, samples, seed)
 }
 
-// evaluate is Evaluate with the network given (the trainer's own, whose
-// scratch space is already there). It leaves the network in evaluation
-// mode.
-func (p *Posterior) evaluate(net *nn.Network[float32], test, ood *data.Set, samples int, seed uint64) (*Evaluation, error) {
+// EvaluateEnsemble scores the equally weighted ensemble of the posteriors
+// ps (for example K runs of different seeds): its point predictive is the
+// average of the members' point predictives and its posterior average the
+// average of their posterior averages over samples networks each (see
+// Posterior.Evaluate). One posterior gives exactly Posterior.Evaluate.
+func EvaluateEnsemble(ps []*Posterior, test, ood *data.Set, samples int, seed uint64) (*Evaluation, error) {
+	if len(ps) == 0 {
+		return nil, &ConfigError{Field: "posterior", Value: 0, Reason: "no posterior to evaluate"}
+	}
+	nets := make([]*nn.Network[float32], len(ps))
+	for i, p := range ps {
+		net, err := NewPredictionNetwork(p.Config)
+		if err != nil {
+			return nil, err
+		}
+		nets[i] = net
+	}
+	return evaluate(ps, nets, test, ood, samples, seed)
+}
+
+// evaluate scores the ensemble of ps, member i predicting with nets[i] (the
+// trainer passes its own network, whose scratch space is already there).
+// It leaves the networks in evaluation mode.
+func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set, samples int, seed uint64) (*Evaluation, error) {
 	if samples < 0 || samples > MaxSamples {
 		return nil, &ConfigError{Field: "test-samples", Value: samples, Reason: fmt.Sprintf("must lie in [0, %d]", MaxSamples)}
 	}
@@ -175,11 +576,24 @@ func (p *Posterior) evaluate(net *nn.Network[float32], test, ood *data.Set, samp
 			return nil, err
 		}
 	}
-	if len(p.Mean) != net.NumParams() || len(p.Precision) != net.NumParams() {
-		return nil, fmt.Errorf("train: posterior has %d means and %d precisions, the model %d weights: %w",
-			len(p.Mean), len(p.Precision), net.NumParams(), ErrImproper)
+	samplers := make([]*sampler, len(ps))
+	for i, p := range ps {
+		net := nets[i]
+		if err := p.fits(net); err != nil {
+			return nil, err
+		}
+		if samples > 0 {
+			sm, err := p.sampler(samples, seed)
+			if err != nil {
+				return nil, err
+			}
+			samplers[i] = sm
+		}
+		net.SetTraining(false)
+		if len(p.Buffers) > 0 {
+			copy(net.Buffers(), p.Buffers)
+		}
 	}
-	net.SetTraining(false)
 	e := &Evaluation{Test: test.Name, Samples: samples}
 	sets := []*data.Set{test}
 	if ood != nil {
@@ -189,8 +603,16 @@ func (p *Posterior) evaluate(net *nn.Network[float32], test, ood *data.Set, samp
 	probs := make([][]float64, len(sets))
 	for i, s := range sets {
 		probs[i] = make([]float64, s.N*Classes)
-		if err := accumulate(net, p.Mean, s, probs[i], 1); err != nil {
-			return nil, err
+	}
+	member := 1 / float64(len(ps))
+	for m, p := range ps {
+		pts, ws := p.PointWeights()
+		for k, theta := range pts {
+			for i, s := range sets {
+				if err := accumulate(nets[m], theta, s, probs[i], member*ws[k]); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	var err error
@@ -200,25 +622,17 @@ func (p *Posterior) evaluate(net *nn.Network[float32], test, ood *data.Set, samp
 	if samples == 0 {
 		return e, nil
 	}
-	std := make([]float32, len(p.Precision))
-	for j, v := range p.Precision {
-		s := 1 / math.Sqrt(float64(v))
-		if !(v > 0) || math.IsInf(s, 0) || math.IsNaN(s) {
-			return nil, fmt.Errorf("%w: precision[%d] = %g; the %s run's precision is not a posterior: use --test-samples 0", ErrImproper, j, v, p.Config.Optimizer)
-		}
-		std[j] = float32(s)
-	}
-	theta := make([]float32, len(p.Mean))
 	for i := range probs {
 		clear(probs[i])
 	}
-	base := mix64(seed ^ streamEval)
-	w := 1 / float64(samples)
-	for s := range samples {
-		randn.Sample(theta, p.Mean, std, base+uint64(s))
-		for i, set := range sets {
-			if err := accumulate(net, theta, set, probs[i], w); err != nil {
-				return nil, fmt.Errorf("posterior sample %d: %w", s, err)
+	for m, sm := range samplers {
+		theta := make([]float32, sm.dim())
+		for s := range samples {
+			w := sm.draw(theta, s)
+			for i, set := range sets {
+				if err := accumulate(nets[m], theta, set, probs[i], member*w); err != nil {
+					return nil, fmt.Errorf("posterior sample %d: %w", s, err)
+				}
 			}
 		}
 	}
@@ -226,6 +640,28 @@ func (p *Posterior) evaluate(net *nn.Network[float32], test, ood *data.Set, samp
 		return nil, err
 	}
 	return e, nil
+}
+
+// fits checks the posterior's sizes against the prediction network.
+func (p *Posterior) fits(net *nn.Network[float32]) error {
+	n := net.NumParams()
+	pts, ws := p.PointWeights()
+	if len(pts) == 0 || len(pts) != len(ws) {
+		return fmt.Errorf("train: the %s posterior has no point network: %w", p.Family, ErrImproper)
+	}
+	for _, pt := range pts {
+		if len(pt) != n {
+			return fmt.Errorf("train: the posterior's networks have %d weights, the model %d: %w", len(pt), n, ErrImproper)
+		}
+	}
+	if p.Family == FamilyGaussian && len(p.Precision) != n {
+		return fmt.Errorf("train: posterior has %d means and %d precisions, the model %d weights: %w",
+			len(p.Mean), len(p.Precision), n, ErrImproper)
+	}
+	if b := net.Buffers(); len(p.Buffers) != len(b) {
+		return fmt.Errorf("train: the posterior has %d batch-norm statistics, the model %d: %w", len(p.Buffers), len(b), ErrImproper)
+	}
+	return nil
 }
 
 // accumulate adds w·softmax(f(x; params)) for every example of s to dst.
@@ -292,5 +728,21 @@ func score(probs [][]float64, sets []*data.Set) (Scores, error) {
 // the run's TestSamples and seed; see Posterior.Evaluate.
 func (t *Trainer) Evaluate(test, ood *data.Set) (*Evaluation, error) {
 	defer t.net.SetTraining(true)
-	return t.Posterior().evaluate(t.net, test, ood, t.cfg.TestSamples, t.cfg.Seed)
+	return t.evaluate(t.Posterior(), test, ood, t.cfg.TestSamples)
+}
+
+// evaluate scores p, a posterior of this run, with the trainer's networks.
+func (t *Trainer) evaluate(p *Posterior, test, ood *data.Set, samples int) (*Evaluation, error) {
+	net := t.net
+	if t.cfg.Dropout > 0 {
+		if t.twin == nil {
+			twin, err := NewPredictionNetwork(t.cfg)
+			if err != nil {
+				return nil, err
+			}
+			t.twin = twin
+		}
+		net = t.twin
+	}
+	return evaluate([]*Posterior{p}, []*nn.Network[float32]{net}, test, ood, samples, t.cfg.Seed)
 }

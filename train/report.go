@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/bayesrule/blr/data"
 )
 
 // ScoreReport is one predictive's metrics as metrics.json writes them.
@@ -24,9 +26,12 @@ func scoreReport(s Scores) ScoreReport {
 
 // EvalReport is the evaluation part of metrics.json (and what `blr eval
 // --json` prints). The test_* fields and ood_auroc are those of the reported
-// predictive: the posterior average over test_samples networks, or the mean
-// weights when test_samples is 0; mean_weights and posterior_average hold
-// both.
+// predictive: the posterior average over test_samples networks, or the
+// point predictive when test_samples is 0; mean_weights and
+// posterior_average hold both. mean_weights (predictive "mean-weights") is
+// the point predictive of the posterior's family (Posterior.PointWeights):
+// the mean weights, the mode network of binary weights, dropout's mean
+// network, or a mixture's weighted component means.
 type EvalReport struct {
 	TestAcc          float64      `json:"test_acc"`
 	TestNLL          float64      `json:"test_nll"`
@@ -73,11 +78,15 @@ type Report struct {
 	Data            string  `json:"data"`
 	Model           string  `json:"model"`
 	Optimizer       string  `json:"optimizer"`
+	Family          string  `json:"family"` // the posterior family (FamilyOf)
 	Epochs          int     `json:"epochs"`
 	Batch           int     `json:"batch"`
 	Seed            uint64  `json:"seed"`
 	Steps           int     `json:"steps"`
 	TrainExamples   int     `json:"train_examples"`
+	// History has one record per finished epoch (Trainer.History); set it
+	// after NewReport. Never null in the JSON: an empty array when unset.
+	History []EpochRecord `json:"history"`
 }
 
 // NewReport assembles metrics.json for a run of cfg that took steps steps on
@@ -87,8 +96,9 @@ func NewReport(cfg Config, trainN, steps int, e *Evaluation, images int64, elaps
 	cfg.normalize()
 	r := Report{
 		EvalReport: NewEvalReport(e), TrainSeconds: elapsed.Seconds(),
-		Data: cfg.Data, Model: ModelName(cfg), Optimizer: cfg.Optimizer, Epochs: cfg.Epochs, Batch: cfg.Batch,
-		Seed: cfg.Seed, Steps: steps, TrainExamples: trainN,
+		Data: cfg.Data, Model: ModelName(cfg), Optimizer: cfg.Optimizer, Family: FamilyOf(cfg.Optimizer),
+		Epochs: cfg.Epochs, Batch: cfg.Batch, Seed: cfg.Seed, Steps: steps, TrainExamples: trainN,
+		History: []EpochRecord{},
 	}
 	if elapsed > 0 {
 		r.ImagesPerSecond = float64(images) / elapsed.Seconds()
@@ -99,6 +109,9 @@ func NewReport(cfg Config, trainN, steps int, e *Evaluation, images int64, elaps
 // WriteFile writes the report as indented JSON to path, atomically (a
 // temporary file in the same directory, synced, then renamed).
 func (r Report) WriteFile(path string) error {
+	if r.History == nil {
+		r.History = []EpochRecord{}
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("train: metrics: %w", err)
@@ -136,4 +149,58 @@ func writeAtomic(path string, b []byte) (err error) {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// EpochRecord is one finished epoch of a run: an entry of metrics.json's
+// "history" (for plots of the training curve).
+type EpochRecord struct {
+	Epoch     int     `json:"epoch"`      // counting from 1
+	Steps     int     `json:"steps"`      // the steps of the epoch taken in the process that finished it
+	TrainLoss float64 `json:"train_loss"` // their mean minibatch loss, weighted by example
+	Seconds   float64 `json:"seconds"`    // their training time (the steps alone)
+	// TestAcc and TestNLL score the point predictive (PointWeights) on the
+	// evaluation set after the epoch; absent when no evaluation set was
+	// given (SetEpochEval).
+	TestAcc *float64 `json:"test_acc,omitempty"`
+	TestNLL *float64 `json:"test_nll,omitempty"`
+	// Eval is the whole evaluation after the epoch (both predictives, with
+	// the run's test samples), when SetEpochEval asked for it.
+	Eval *EvalReport `json:"eval,omitempty"`
+}
+
+// History returns the records of the finished epochs: those of this
+// process and, after Resume, those read with the state (a copy).
+func (t *Trainer) History() []EpochRecord {
+	return append([]EpochRecord{}, t.history...)
+}
+
+// SetEpochEval makes Epoch evaluate the posterior on set after every
+// epoch it finishes, recording the point predictive's accuracy and NLL in
+// the epoch's record (one pass over set with the point networks: for the
+// MLP on MNIST's 10,000 test images a few percent of an epoch's time).
+// With full, it records the whole evaluation (both predictives, with the
+// run's TestSamples networks, and the OOD AUROC when ood is not nil), which
+// costs TestSamples more passes. A nil set turns the evaluation off.
+func (t *Trainer) SetEpochEval(set, ood *data.Set, full bool) {
+	t.evalSet, t.evalOOD, t.evalFull = set, ood, full
+}
+
+// evalEpoch evaluates the posterior on the evaluation set into r.
+func (t *Trainer) evalEpoch(r *EpochRecord) error {
+	defer t.net.SetTraining(true)
+	samples, ood := 0, (*data.Set)(nil)
+	if t.evalFull {
+		samples, ood = t.cfg.TestSamples, t.evalOOD
+	}
+	e, err := t.evaluate(t.Posterior(), t.evalSet, ood, samples)
+	if err != nil {
+		return err
+	}
+	acc, nll := e.Mean.Accuracy, e.Mean.NLL
+	r.TestAcc, r.TestNLL = &acc, &nll
+	if t.evalFull {
+		rep := NewEvalReport(e)
+		r.Eval = &rep
+	}
+	return nil
 }

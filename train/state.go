@@ -1,15 +1,16 @@
 package train
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 
-	"github.com/bayesrule/blr"
 	"github.com/bayesrule/blr/checkpoint"
 	"github.com/bayesrule/blr/data"
 )
@@ -17,12 +18,13 @@ import (
 // The files a run keeps in its output directory.
 const (
 	StateFile     = "state.safetensors"     // the resumable training state
-	PosteriorFile = "posterior.safetensors" // the posterior: mean and precision
+	PosteriorFile = "posterior.safetensors" // the posterior (see the Family constants)
 	MetricsFile   = "metrics.json"          // the final evaluation
+	// HistoryFile holds the finished epochs' records (EpochRecord), so that
+	// a resumed run's metrics.json has the whole history. It holds
+	// timings, so it is not part of the state's bytes.
+	HistoryFile = "history.json"
 )
-
-// Family is the posterior family every optimizer of this package learns.
-const Family = "diag-gaussian"
 
 // Metadata keys beyond checkpoint's conventional ones.
 const (
@@ -39,6 +41,12 @@ const (
 	tensorHessian   = "hessian"
 	tensorMomentum  = "momentum"
 	tensorBuffers   = "buffers"
+	tensorLatent    = "latent"
+	tensorParams    = "params"
+	tensorMode      = "mode"
+	tensorWeights   = "weights"
+	tensorDropProb  = "drop_prob"
+	tensorVariance  = "variance"
 )
 
 // ErrState is wrapped by every error that reports a training state that
@@ -60,56 +68,18 @@ func (e *StateError) Error() string {
 // Unwrap makes errors.Is(err, ErrState) true.
 func (e *StateError) Unwrap() error { return ErrState }
 
-// engineSettings are the optimizer's resolved settings as stored in the
-// state: a resumed run must resolve the same ones (a build whose defaults
-// changed cannot continue a run bit-identically).
-type engineSettings struct {
-	Name                 string  `json:"name"`
-	DataSize             float64 `json:"data_size"`
-	PriorPrecision       float64 `json:"prior_precision"`
-	LR                   float64 `json:"lr"`
-	Beta1                float64 `json:"beta1"`
-	Beta2                float64 `json:"beta2"`
-	HessInit             float64 `json:"hess_init"`
-	Curvature            string  `json:"curvature"`
-	Sample               bool    `json:"sample"`
-	Samples              int     `json:"samples"`
-	Temperature          float64 `json:"temperature"`
-	Sqrt                 bool    `json:"sqrt"`
-	DebiasMomentum       bool    `json:"debias_momentum"`
-	DebiasHessian        bool    `json:"debias_hessian"`
-	Eps                  float64 `json:"eps"`
-	Decay                string  `json:"decay"`
-	PositivityPreserving bool    `json:"positivity_preserving"`
-	ClipRadius           float64 `json:"clip_radius"`
-	RescaleLR            bool    `json:"rescale_lr"`
-	Steps                int     `json:"steps"`
-}
-
-func settingsOf(d *blr.Diag[float32]) engineSettings {
-	o := d.Options()
-	return engineSettings{
-		Name: d.Name(), DataSize: o.DataSize, PriorPrecision: o.PriorPrecision, LR: d.LR(),
-		Beta1: o.Beta1, Beta2: o.Beta2, HessInit: o.HessInit, Curvature: o.Curvature.String(),
-		Sample: o.Sample, Samples: o.Samples, Temperature: o.Temperature, Sqrt: o.Sqrt,
-		DebiasMomentum: o.DebiasMomentum, DebiasHessian: o.DebiasHessian, Eps: o.Eps,
-		Decay: o.Decay.String(), PositivityPreserving: o.PositivityPreserving,
-		ClipRadius: o.ClipRadius, RescaleLR: o.RescaleLR, Steps: o.Steps,
-	}
-}
-
 // Settings returns the optimizer's resolved settings as JSON (what the
 // state's "engine" metadata holds), for reports.
 func (t *Trainer) Settings() string {
 	m := checkpoint.Meta{}
-	if err := m.SetJSON(keyEngine, settingsOf(t.opt)); err != nil {
+	if err := m.SetJSON(keyEngine, t.opt.Settings()); err != nil {
 		return ""
 	}
 	return m[keyEngine]
 }
 
-// ModelName describes the network of c for people: "mlp 784-500-300-10" or
-// "lenet".
+// ModelName describes the network of c for people: "mlp 784-500-300-10"
+// or "lenet", followed by " +batchnorm" and " +dropout(P)" when they apply.
 func ModelName(c Config) string {
 	c.normalize()
 	if c.Model != "mlp" {
@@ -119,14 +89,21 @@ func ModelName(c Config) string {
 	for _, h := range c.Hidden {
 		s += "-" + strconv.Itoa(h)
 	}
-	return s + "-" + strconv.Itoa(Classes)
+	s += "-" + strconv.Itoa(Classes)
+	if c.BatchNorm {
+		s += " +batchnorm"
+	}
+	if c.Dropout > 0 {
+		s += " +dropout(" + strconv.FormatFloat(c.Dropout, 'g', -1, 64) + ")"
+	}
+	return s
 }
 
 // commonMeta is the metadata a state and a posterior share.
 func commonMeta(c *Config, n, step int) (checkpoint.Meta, error) {
 	m := checkpoint.Meta{
 		checkpoint.KeyAlgorithm: c.Optimizer,
-		checkpoint.KeyFamily:    Family,
+		checkpoint.KeyFamily:    FamilyOf(c.Optimizer),
 		keyModel:                ModelName(*c),
 	}
 	m.SetInt(checkpoint.KeyDataSize, int64(n))
@@ -144,7 +121,7 @@ func (t *Trainer) stateFile() (*checkpoint.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := m.SetJSON(keyEngine, settingsOf(t.opt)); err != nil {
+	if err := m.SetJSON(keyEngine, t.opt.Settings()); err != nil {
 		return nil, err
 	}
 	if err := m.SetRandState(checkpoint.KeyRandState, t.pcg); err != nil {
@@ -155,13 +132,9 @@ func (t *Trainer) stateFile() (*checkpoint.File, error) {
 	m.SetInt(checkpoint.KeyLoaderPosition, int64(pos))
 	m[keyNoiseKey] = fmt.Sprintf("%016x", t.noise.Key)
 	m[keyDataCRC] = fmt.Sprintf("%08x", t.crc)
-	f := &checkpoint.File{Kind: checkpoint.KindTrainingState, Meta: m,
-		Tensors: []checkpoint.Tensor{checkpoint.NewFloat32(tensorMean, t.opt.Mean())}}
-	if h := t.opt.Hessian(); h != nil {
-		f.Tensors = append(f.Tensors, checkpoint.NewFloat32(tensorHessian, h))
-	}
-	if g := t.opt.Momentum(); g != nil {
-		f.Tensors = append(f.Tensors, checkpoint.NewFloat32(tensorMomentum, g))
+	f := &checkpoint.File{Kind: checkpoint.KindTrainingState, Meta: m}
+	for _, st := range t.opt.State() {
+		f.Tensors = append(f.Tensors, checkpoint.NewFloat32(st.Name, st.Data))
 	}
 	if b := t.net.Buffers(); len(b) > 0 {
 		f.Tensors = append(f.Tensors, checkpoint.NewFloat32(tensorBuffers, b))
@@ -169,14 +142,23 @@ func (t *Trainer) stateFile() (*checkpoint.File, error) {
 	return f, nil
 }
 
-// Save writes the training state to dir/state.safetensors and the posterior
-// to dir/posterior.safetensors, creating dir if needed. Each file is
-// replaced atomically (checkpoint.WriteFile): a process killed at any moment
-// leaves the previous or the new file whole. The same state always gives
-// the same bytes.
+// Save writes the training state to dir/state.safetensors, the posterior
+// to dir/posterior.safetensors and the history to dir/history.json,
+// creating dir if needed. Each file is replaced atomically
+// (checkpoint.WriteFile): a process killed at any moment leaves the
+// previous or the new file whole. The same state always gives the same
+// bytes. The history is written first, so that a state file never has a
+// history that lags behind it.
 func (t *Trainer) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: creating the output directory: %w", err)
+	}
+	hist, err := json.MarshalIndent(t.History(), "", "  ")
+	if err != nil {
+		return fmt.Errorf("train: saving the history: %w", err)
+	}
+	if err := writeAtomic(filepath.Join(dir, HistoryFile), append(hist, '\n')); err != nil {
+		return fmt.Errorf("train: saving the history: %w", err)
 	}
 	f, err := t.stateFile()
 	if err != nil {
@@ -194,8 +176,11 @@ type State struct {
 	Config   Config
 	Step     int // steps taken
 	DataSize int // training examples N
-	path     string
-	file     *checkpoint.File
+	// History are the records of the finished epochs, from history.json
+	// beside the state (nil when it is absent).
+	History []EpochRecord
+	path    string
+	file    *checkpoint.File
 }
 
 // ReadState reads dir/state.safetensors (or the file itself when dir is a
@@ -219,6 +204,14 @@ func ReadState(dir string) (*State, error) {
 	if err := readCommon(f, &st.Config, &st.DataSize, &st.Step); err != nil {
 		return nil, bad("%v", err)
 	}
+	hpath := filepath.Join(filepath.Dir(path), HistoryFile)
+	if b, err := os.ReadFile(hpath); err == nil {
+		if err := json.Unmarshal(b, &st.History); err != nil {
+			return nil, bad("%s: %v", hpath, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, bad("%v", err)
+	}
 	return st, nil
 }
 
@@ -231,8 +224,8 @@ func readCommon(f *checkpoint.File, c *Config, n, step *int) error {
 		return fmt.Errorf("stored configuration: %w", err)
 	}
 	c.normalize()
-	if fam, err := f.Meta.Get(checkpoint.KeyFamily); err != nil || fam != Family {
-		return fmt.Errorf("family %q, want %q", fam, Family)
+	if fam, err := f.Meta.Get(checkpoint.KeyFamily); err != nil || fam != FamilyOf(c.Optimizer) {
+		return fmt.Errorf("family %q, want %s's %q", fam, c.Optimizer, FamilyOf(c.Optimizer))
 	}
 	if alg, err := f.Meta.Get(checkpoint.KeyAlgorithm); err != nil || alg != c.Optimizer {
 		return fmt.Errorf("algorithm %q differs from the configuration's optimizer %q", alg, c.Optimizer)
@@ -262,7 +255,7 @@ func Resume(st *State, train *data.Set, warn io.Writer) (*Trainer, error) {
 	if train != nil && train.N != st.DataSize {
 		return nil, bad("the run trained on %d examples, this training set has %d", st.DataSize, train.N)
 	}
-	t, err := newTrainer(st.Config, train, warn)
+	t, err := newTrainer(st.Config, train, warn, false)
 	if err != nil {
 		return nil, err
 	}
@@ -270,55 +263,36 @@ func Resume(st *State, train *data.Set, warn io.Writer) (*Trainer, error) {
 	if s, _ := f.Meta.Get(keyDataCRC); s != fmt.Sprintf("%08x", t.crc) {
 		return nil, bad("the training data differ from the run's (fingerprint %s, stored %q)", fmt.Sprintf("%08x", t.crc), s)
 	}
-	var stored engineSettings
-	if err := f.Meta.JSON(keyEngine, &stored); err != nil {
+	stored, err := f.Meta.Get(keyEngine)
+	if err != nil {
 		return nil, bad("%v", err)
 	}
-	if now := settingsOf(t.opt); stored != now {
-		return nil, bad("the optimizer's settings in this build (%+v) differ from the run's (%+v)", now, stored)
+	if now := t.Settings(); now != stored {
+		return nil, bad("the optimizer's settings in this build (%s) differ from the run's (%s)", now, stored)
 	}
 	if st.Step > t.TotalSteps() {
 		return nil, bad("step %d is past the run's %d steps", st.Step, t.TotalSteps())
 	}
-	p := t.net.NumParams()
-	load := func(name string, dst []float32) error {
-		_, terr := f.Tensor(name)
-		if dst == nil {
-			if terr == nil {
-				return bad("tensor %q is not part of %s's state", name, t.cfg.Optimizer)
-			}
-			return nil
-		}
-		src, err := f.Float32(name, len(dst))
-		if err != nil {
-			return bad("%v", err)
-		}
-		copy(dst, src)
-		return nil
-	}
-	if err := load(tensorMean, t.opt.Mean()); err != nil {
-		return nil, err
-	}
-	if len(t.opt.Mean()) != p {
-		return nil, bad("internal error: %d weights, network has %d", len(t.opt.Mean()), p)
-	}
-	if err := load(tensorHessian, t.opt.Hessian()); err != nil {
-		return nil, err
-	}
-	if err := load(tensorMomentum, t.opt.Momentum()); err != nil {
-		return nil, err
-	}
-	var buffers []float32
+	want := t.opt.State()
 	if b := t.net.Buffers(); len(b) > 0 {
-		buffers = b
+		want = append(want, StateTensor{tensorBuffers, b})
 	}
-	if err := load(tensorBuffers, buffers); err != nil {
-		return nil, err
+	names := make([]string, len(want))
+	for i, w := range want {
+		names[i] = w.Name
+		src, err := f.Float32(w.Name, len(w.Data))
+		if err != nil {
+			return nil, bad("%v", err)
+		}
+		copy(w.Data, src)
 	}
 	for _, tn := range f.Tensors {
-		if !slices.Contains([]string{tensorMean, tensorHessian, tensorMomentum, tensorBuffers}, tn.Name) {
-			return nil, bad("unknown tensor %q", tn.Name)
+		if !slices.Contains(names, tn.Name) {
+			return nil, bad("tensor %q is not part of %s's state", tn.Name, t.cfg.Optimizer)
 		}
+	}
+	if err := t.opt.Restored(); err != nil {
+		return nil, bad("%v", err)
 	}
 	if err := t.opt.SetSteps(st.Step); err != nil {
 		return nil, bad("%v", err)
@@ -345,5 +319,10 @@ func Resume(st *State, train *data.Set, warn io.Writer) (*Trainer, error) {
 		return nil, bad("noise_key %q is not 16 hex digits", ks)
 	}
 	t.noise.Key = key
+	for _, r := range st.History {
+		if r.Epoch >= 1 && r.Epoch <= t.EpochsDone() {
+			t.history = append(t.history, r)
+		}
+	}
 	return t, nil
 }

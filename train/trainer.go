@@ -17,6 +17,11 @@ import (
 // ErrDone is returned by Trainer.Step once the run has taken all its steps.
 var ErrDone = errors.New("train: the run has finished all its epochs")
 
+// ErrEpochEval is wrapped by the error Trainer.Epoch returns when the
+// evaluation after the epoch (SetEpochEval) fails; the epoch itself was
+// taken, and the run can go on.
+var ErrEpochEval = errors.New("train: the evaluation after the epoch failed")
+
 // StepError reports a step that was refused. Nothing changed: the weights,
 // the optimizer's state, the data position and the generators are those
 // before the step, so the caller may change something (the learning rate)
@@ -54,24 +59,38 @@ func mix64(x uint64) uint64 {
 
 // Trainer is one training run. It is not safe for concurrent use.
 type Trainer struct {
-	cfg   Config
-	set   *data.Set
-	crc   uint32
-	net   *nn.Network[float32]
-	opt   *blr.Diag[float32]
-	bt    *data.Batcher
-	noise blr.FastNormals[float32]
-	pcg   *rand.PCG
-	rnd   *rand.Rand
-	bpe   int // batches per epoch
-	step  int // steps taken (= opt.Steps())
+	cfg    Config
+	set    *data.Set
+	crc    uint32
+	net    *nn.Network[float32]
+	twin   *nn.Network[float32] // the prediction network (dropout), built when first needed
+	params []float32            // the network's weights, as the optimizer keeps them
+	opt    Optimizer
+	baseLR float64 // the optimizer's resolved step size, which the schedule scales
+	bt     *data.Batcher
+	noise  blr.FastNormals[float32]
+	pcg    *rand.PCG
+	rnd    *rand.Rand
+	bpe    int // batches per epoch
+	step   int // steps taken (= opt.Steps())
 
-	x      []float32 // the current minibatch
-	labels []int
-	batch  nn.Batch[float32]
+	x       []float32 // the current minibatch
+	labels  []int
+	batch   nn.Batch[float32]
+	buffers []float32 // the batch-norm statistics before the step (restored if it fails)
 
 	elapsed time.Duration // time spent in Step in this process
 	images  int64         // examples trained on in this process
+
+	// The epoch in progress (in this process) and the finished ones.
+	epochLoss     float64
+	epochExamples int
+	epochSteps    int
+	epochTime     time.Duration
+	history       []EpochRecord
+	evalSet       *data.Set // evaluated after every epoch when not nil (SetEpochEval)
+	evalOOD       *data.Set
+	evalFull      bool
 
 	// corrupt, when set (tests), may damage the gradient the oracle returns.
 	corrupt func(step int, grad []float32)
@@ -99,19 +118,13 @@ type EpochInfo struct {
 // optimizer (a β₂ too close to 1 for the run's length) go to warn if it is
 // not nil. Invalid settings give a *ConfigError naming the flag.
 func New(cfg Config, train *data.Set, warn io.Writer) (*Trainer, error) {
-	t, err := newTrainer(cfg, train, warn)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.net.Init(t.opt.Mean(), rand.New(rand.NewPCG(cfg.Seed, streamInit))); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return newTrainer(cfg, train, warn, true)
 }
 
-// newTrainer builds everything but the initial weights (zero): New draws
-// them, Resume reads them.
-func newTrainer(cfg Config, train *data.Set, warn io.Writer) (*Trainer, error) {
+// newTrainer builds a run. With init the initial weights are drawn before
+// the optimizer is built (the binary optimizers start λ from them); Resume
+// passes false and overwrites the state.
+func newTrainer(cfg Config, train *data.Set, warn io.Writer, init bool) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -133,15 +146,19 @@ func newTrainer(cfg Config, train *data.Set, warn io.Writer) (*Trainer, error) {
 		return nil, &ConfigError{Field: "epochs", Value: cfg.Epochs, Reason: fmt.Sprintf("%d epochs of %d steps are too many", cfg.Epochs, bpe)}
 	}
 	params := make([]float32, net.NumParams())
-	ecfg := engineConfig(&cfg, train.N, int(total))
-	ecfg.Warn = warn
-	opt, err := blr.New(cfg.Optimizer, params, ecfg)
+	if init {
+		if err := net.Init(params, rand.New(rand.NewPCG(cfg.Seed, streamInit))); err != nil {
+			return nil, err
+		}
+	}
+	spec, _ := Lookup(cfg.Optimizer) // Validate checked the name
+	opt, err := spec.Build(cfg, net, params, train.N, int(total), warn)
 	if err != nil {
-		return nil, engineError(err)
+		return nil, err
 	}
 	pcg := rand.NewPCG(cfg.Seed, streamLabel)
 	t := &Trainer{
-		cfg: cfg, set: train, crc: fingerprint(train), net: net, opt: opt, bt: bt,
+		cfg: cfg, set: train, crc: fingerprint(train), net: net, params: params, opt: opt, baseLR: opt.LR(), bt: bt,
 		noise: blr.FastNormals[float32]{Key: mix64(cfg.Seed ^ streamNoise)},
 		pcg:   pcg, rnd: rand.New(pcg), bpe: bpe,
 	}
@@ -156,9 +173,25 @@ func (t *Trainer) Config() Config {
 	return c
 }
 
-// Optimizer returns the optimizer's engine (its Mean is the network's
-// weights, live).
-func (t *Trainer) Optimizer() *blr.Diag[float32] { return t.opt }
+// Optimizer returns the run's optimizer (live).
+func (t *Trainer) Optimizer() Optimizer { return t.opt }
+
+// Engine returns the optimizer's engine of package blr, live: a
+// *blr.Diag[float32] (sgd … iblr-diag), *blr.Binary[float32] (ste,
+// binaryconnect, bayesbinn), *blr.Dropout[float32] or
+// *blr.DiagMixture[float32]; nil for a registered optimizer without an
+// Engine() any method.
+func (t *Trainer) Engine() any {
+	if e, ok := t.opt.(interface{ Engine() any }); ok {
+		return e.Engine()
+	}
+	return nil
+}
+
+// Weights returns the network's parameter vector as the optimizer keeps it
+// (live): the mean (Gaussian, dropout; component 0's for a mixture) or the
+// mode network sign λ (binary).
+func (t *Trainer) Weights() []float32 { return t.params }
 
 // Network returns the network the run trains.
 func (t *Trainer) Network() *nn.Network[float32] { return t.net }
@@ -193,8 +226,19 @@ func (t *Trainer) Throughput() (images int64, elapsed time.Duration) {
 	return t.images, t.elapsed
 }
 
+// LRAt is the step size of step s (from 0) under the run's schedule: the
+// optimizer's resolved α, or α·½(1+cos(πs/T)) with Schedule "cosine".
+func (t *Trainer) LRAt(s int) float64 {
+	if t.cfg.Schedule != "cosine" {
+		return t.baseLR
+	}
+	return t.baseLR * 0.5 * (1 + math.Cos(math.Pi*float64(s)/float64(t.TotalSteps())))
+}
+
 // Step takes one minibatch step. A refused step returns a *StepError and
-// changes nothing; after the last step it returns ErrDone.
+// changes nothing; after the last step it returns ErrDone. With a schedule
+// the step size is set before every step (LRAt); without one, SetLR on the
+// Optimizer between steps changes it.
 func (t *Trainer) Step() (StepInfo, error) {
 	if t.Done() {
 		return StepInfo{}, ErrDone
@@ -209,24 +253,46 @@ func (t *Trainer) Step() (StepInfo, error) {
 		return StepInfo{}, fmt.Errorf("train: internal error: data loader at epoch %d, want %d", t.bt.Epoch(), epoch)
 	}
 	t.gather(idx)
+	if t.cfg.Schedule != "" {
+		if err := t.opt.SetLR(t.LRAt(t.step)); err != nil {
+			return StepInfo{}, &StepError{Step: t.step, Epoch: epoch, Err: errors.Join(err, t.bt.Seek(epoch, pos))}
+		}
+	}
 	key, pcg := t.noise.Key, *t.pcg
-	info, err := t.opt.Step(oracle{t}, &t.noise)
+	buf := t.net.Buffers()
+	t.buffers = append(t.buffers[:0], buf...)
+	loss, err := t.opt.Step(oracle{t}, &t.noise, t.rnd)
 	if err != nil {
 		t.noise.Key, *t.pcg = key, pcg
+		copy(buf, t.buffers)
 		if serr := t.bt.Seek(epoch, pos); serr != nil {
 			err = errors.Join(err, serr)
 		}
 		return StepInfo{}, &StepError{Step: t.step, Epoch: epoch, Err: err}
 	}
 	t.step++
-	t.elapsed += time.Since(start)
+	took := time.Since(start)
+	t.elapsed += took
 	t.images += int64(len(idx))
-	return StepInfo{Step: t.step, Epoch: epoch, Loss: info.Loss, Examples: len(idx)}, nil
+	t.epochLoss += loss * float64(len(idx))
+	t.epochExamples += len(idx)
+	t.epochSteps++
+	t.epochTime += took
+	if t.step%t.bpe == 0 {
+		t.history = append(t.history, EpochRecord{Epoch: t.step / t.bpe, Steps: t.epochSteps,
+			TrainLoss: t.epochLoss / float64(max(t.epochExamples, 1)), Seconds: t.epochTime.Seconds()})
+		t.epochLoss, t.epochExamples, t.epochSteps, t.epochTime = 0, 0, 0, 0
+	}
+	return StepInfo{Step: t.step, Epoch: epoch, Loss: loss, Examples: len(idx)}, nil
 }
 
 // Epoch takes steps up to the end of the current epoch (or of the run),
 // calling progress, if not nil, after each. It stops at the first refused
 // step and returns its *StepError with the steps taken before it reported.
+// When the epoch ends and SetEpochEval gave an evaluation set, it evaluates
+// the posterior and adds the scores to the epoch's EpochRecord (History);
+// that time is not part of the training time. A failed evaluation returns
+// an error wrapping ErrEpochEval after the epoch's steps.
 func (t *Trainer) Epoch(progress func(StepInfo)) (EpochInfo, error) {
 	ei := EpochInfo{Epoch: t.step/t.bpe + 1}
 	var sum float64
@@ -252,6 +318,11 @@ func (t *Trainer) Epoch(progress func(StepInfo)) (EpochInfo, error) {
 	}
 	if ei.Examples > 0 {
 		ei.Loss = sum / float64(ei.Examples)
+	}
+	if ei.Steps > 0 && t.step%t.bpe == 0 && t.evalSet != nil {
+		if err := t.evalEpoch(&t.history[len(t.history)-1]); err != nil {
+			return ei, fmt.Errorf("%w (epoch %d): %w", ErrEpochEval, ei.Epoch, err)
+		}
 	}
 	return ei, nil
 }

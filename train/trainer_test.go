@@ -81,10 +81,11 @@ func interrupted(t *testing.T, cfg Config, k int, dir1, dir2 string) *Evaluation
 	return e
 }
 
-// TestResumeBitIdentical: for every optimizer, T steps straight and k steps,
-// save, resume in fresh objects, T−k steps give the same state and
-// posterior bytes and the same metrics, for k at epoch boundaries {0, 1,
-// T/2, T−1} epochs and at step granularity {0, 1, T/2, T−1} steps.
+// TestResumeBitIdentical: for every registered optimizer (and batch-norm,
+// schedule and mixture variants), T steps straight and k steps, save,
+// resume in fresh objects, T−k steps give the same state and posterior
+// bytes and the same metrics, for k at epoch boundaries {0, 1, T/2, T−1}
+// epochs and at step granularity {0, 1, T/2, T−1} steps.
 func TestResumeBitIdentical(t *testing.T) {
 	const T, spe = tinyTotalSteps, tinyTotalSteps / tinyEpochs
 	splits := []struct {
@@ -94,9 +95,29 @@ func TestResumeBitIdentical(t *testing.T) {
 		{"epoch0", 0}, {"epoch1", spe}, {"epochT/2", T / 2}, {"epochT-1", T - spe},
 		{"step1", 1}, {"stepT/2+1", T/2 + 1}, {"stepT-1", T - 1},
 	}
-	for _, opt := range blr.Names() {
-		t.Run(opt, func(t *testing.T) {
-			cfg := tinyConfig(opt)
+	type variant struct {
+		name string
+		cfg  Config
+	}
+	var variants []variant
+	for _, opt := range Names() {
+		variants = append(variants, variant{opt, tinyConfig(opt)})
+	}
+	// Batch norm (its statistics are state), schedules (the step size is
+	// set from the step count) and a mixture of 2 with 2 training samples.
+	bn := tinyConfig("bayesbinn")
+	bn.BatchNorm, bn.Schedule, bn.LR = true, "cosine", 0.01
+	ivonBN := tinyConfig("ivon")
+	ivonBN.BatchNorm, ivonBN.Schedule = true, "cosine"
+	dropBN := tinyConfig("dropout")
+	dropBN.BatchNorm, dropBN.Dropout, dropBN.Hidden = true, 0.5, []int{8, 6}
+	mix2 := tinyConfig("mixture")
+	mix2.Components, mix2.TrainSamples, mix2.Schedule = 2, 2, "cosine"
+	variants = append(variants, variant{"bayesbinn+bn+cosine", bn}, variant{"ivon+bn+cosine", ivonBN},
+		variant{"dropout+bn", dropBN}, variant{"mixture-k2-s2+cosine", mix2})
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			cfg := v.cfg
 			base := t.TempDir()
 			want := straight(t, cfg, filepath.Join(base, "straight"))
 			wantState, wantPost := readFiles(t, filepath.Join(base, "straight"))
@@ -120,13 +141,14 @@ func TestResumeBitIdentical(t *testing.T) {
 
 // TestGOMAXPROCS: the same seed gives bit-identical posteriors with
 // GOMAXPROCS 1 and 2, for the MLP and the CNN, on the plain-gradient (IVON)
-// and per-example Fisher (VOGN) paths.
+// and per-example Fisher (VOGN) paths, and for the binary engine's split
+// update (BayesBiNN, with more than 2¹⁵ binary weights).
 func TestGOMAXPROCS(t *testing.T) {
 	train, _, _ := sets(t)
 	cases := []struct {
 		model, opt string
 		hidden     []int
-	}{{"mlp", "ivon", []int{64, 32}}, {"mlp", "vogn", []int{64}}, {"lenet", "ivon", nil}}
+	}{{"mlp", "ivon", []int{64, 32}}, {"mlp", "vogn", []int{64}}, {"lenet", "ivon", nil}, {"mlp", "bayesbinn", []int{64, 32}}}
 	for _, c := range cases {
 		t.Run(c.model+"/"+c.opt, func(t *testing.T) {
 			cfg := tinyConfig(c.opt)
@@ -183,15 +205,17 @@ func TestSeedMatters(t *testing.T) {
 
 // TestNonFiniteStepRefused: a NaN or Inf in the gradient at step k is
 // refused with a *StepError wrapping blr.ErrNonFinite, and the state (the
-// weights, the optimizer, the data position, the generators) is unchanged:
-// carrying on without the fault gives the straight run's bytes.
+// weights, the optimizer, the data position, the generators, the batch-norm
+// statistics) is unchanged: carrying on without the fault gives the
+// straight run's bytes.
 func TestNonFiniteStepRefused(t *testing.T) {
 	train, _, _ := sets(t)
-	for _, opt := range []string{"adam", "ivon", "vogn"} {
+	for _, opt := range []string{"adam", "ivon", "vogn", "ivon+bn", "bayesbinn+bn", "dropout", "mixture"} {
 		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
 			t.Run(fmt.Sprintf("%s/%v", opt, bad), func(t *testing.T) {
-				cfg := tinyConfig(opt)
-				cfg.Epochs = 2
+				name, bn := strings.CutSuffix(opt, "+bn")
+				cfg := tinyConfig(name)
+				cfg.Epochs, cfg.BatchNorm = 2, bn
 				ref, err := New(cfg, train, nil)
 				if err != nil {
 					t.Fatal(err)

@@ -28,33 +28,59 @@ func init() {
 const trainUsage = `usage: blr train [--data mnist|fashion-mnist] [--model mlp|lenet] [--hidden 500,300]
                  [--optimizer NAME] [--epochs N] [--batch B] [--seed S]
                  [--train-samples K] [--test-samples K] [--lr X] [--prior-precision X]
-                 [--beta1 X] [--beta2 X] [--hess-init X] [--out DIR]
-                 [--resume DIR] [--stop-after-epoch E] [more flags below]
+                 [--beta1 X] [--beta2 X] [--hess-init X] [--temperature T]
+                 [--components K] [--dropout P] [--batchnorm] [--schedule cosine]
+                 [--out DIR] [--resume DIR] [--stop-after-epoch E] [more flags below]
 
-Trains a network with one of the optimizers sgd, rmsprop, adam, adamw, ogn,
-vogn, vadam, ivon, iblr-diag and prints test accuracy, NLL (nats), ECE (10
-bins), Brier score and the OOD AUROC of the predictive entropy (MNIST and
-Fashion-MNIST are each other's out-of-distribution set, when installed).
-With no flags: the MLP 784-500-300-10 on MNIST with IVON for 2 epochs.
+Trains a network and prints test accuracy, NLL (nats), ECE (10 bins), Brier
+score and the OOD AUROC of the predictive entropy (MNIST and Fashion-MNIST
+are each other's out-of-distribution set, when installed). With no flags:
+the MLP 784-500-300-10 on MNIST with IVON for 2 epochs.
 
-The posterior N(m, diag(P)⁻¹) is evaluated with the posterior average over
---test-samples networks (default 10 for ogn, vogn, vadam, ivon and iblr-diag;
-0, the mean weights, for sgd, rmsprop, adam and adamw, whose precision is
-not a posterior).
+Optimizers and the posterior each learns:
+  sgd rmsprop adam adamw    a point estimate (the mean weights)
+  ogn vogn vadam ivon       a diagonal Gaussian N(m, diag(P)⁻¹)
+  iblr-diag
+  ste binaryconnect         binary weights ±1 (the dense and conv weights;
+                            biases stay 0): latent weights, the mode sign λ
+  bayesbinn                 binary weights: Bernoulli p(w=+1) = sigmoid(2λ)
+                            (Gumbel-softmax, --temperature τ, default 1e-10)
+  dropout                   dropout-SGD as the rule: non-inverted --dropout P
+                            (default 0.2) before every dense layer but the
+                            first; MC dropout at test time
+  mixture                   --components K (default 3) IVON components
 
-With --out DIR it writes DIR/posterior.safetensors (mean and precision),
-DIR/metrics.json and the resumable DIR/state.safetensors, the state and the
-posterior at the end of every epoch. --stop-after-epoch E ends the run after
-epoch E as an interruption would; blr train --resume DIR continues it with
-its stored settings (flags given again must agree) to the same bytes as a
-run without a break.
+Each posterior is evaluated with its point network (the mean weights; the
+mode network sign λ; the dropout network's mean (1−p)m; the K component
+means, averaged) and with the posterior average over --test-samples networks
+(default 10 for ogn, vogn, vadam, ivon, iblr-diag, bayesbinn, dropout and
+mixture; 0 for the others, whose "posterior" is not one).
+
+--batchnorm puts a batch norm without affine parameters after every dense
+layer (BayesBiNN's MLP); --schedule cosine decays the step size to 0 over the
+run. --hidden 2048,2048,2048 is the MLP of the BayesBiNN paper.
+
+With --out DIR it writes DIR/posterior.safetensors, DIR/metrics.json (with
+a per-epoch "history"), DIR/history.json and the resumable
+DIR/state.safetensors, the state and the posterior at the end of every
+epoch. --stop-after-epoch E ends the run after epoch E as an interruption
+would; blr train --resume DIR continues it with its stored settings (flags
+given again must agree) to the same bytes as a run without a break.
 
 The hyperparameter flags override the optimizer's defaults (see the blr
 package documentation): --prior-precision is P₀ on the summed loss (weight
-decay P₀/N); the Bayesian optimizers choose β₂ from the run's length.
+decay P₀/N); the Bayesian optimizers choose β₂ from the run's length. A flag
+an optimizer does not use is refused.
 
 flags:
 `
+
+// The data loaders of blr train and blr eval (tests memoise them).
+var (
+	loadData    = train.LoadData
+	loadTestSet = train.LoadTestSet
+	loadOODSet  = train.LoadOOD
+)
 
 // hyperFlag is a hyperparameter flag: a finite value ≥ 0, remembered as set.
 type hyperFlag struct {
@@ -95,20 +121,22 @@ func (h *hyperFlag) config() float64 {
 
 // trainFlags are the parsed flags of blr train.
 type trainFlags struct {
-	cfg                     train.Config
-	hidden                  string
-	lr, prior, b1, b2, hess hyperFlag
-	dataDir, oodDir, ood    string
-	out, resume             string
-	stopAfter               int
-	jsonOut                 bool
-	set                     map[string]bool
+	cfg                           train.Config
+	hidden                        string
+	lr, prior, b1, b2, hess, temp hyperFlag
+	dataDir, oodDir, ood          string
+	out, resume                   string
+	stopAfter                     int
+	epochEval                     string
+	jsonOut                       bool
+	set                           map[string]bool
 }
 
 // configFlags are the flags that set train.Config: given with --resume they
 // must agree with the stored run.
 var configFlags = []string{"data", "model", "hidden", "optimizer", "epochs", "batch", "seed",
-	"train-samples", "test-samples", "train-size", "test-size", "validation", "lr", "prior-precision", "beta1", "beta2", "hess-init"}
+	"train-samples", "test-samples", "train-size", "test-size", "validation", "lr", "prior-precision", "beta1", "beta2", "hess-init",
+	"temperature", "components", "dropout", "batchnorm", "schedule"}
 
 func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs := newFlags("train", stderr)
@@ -118,17 +146,23 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs.StringVar(&f.dataDir, "data-dir", "", "`DIR` holding the data set's four IDX files (default: the GoMNIST module for mnist, "+data.FashionMNISTDir+" for fashion-mnist)")
 	fs.StringVar(&c.Model, "model", train.DefaultModel, "`model`: mlp (784-hidden-10, ReLU) or lenet (LeNet-5 CNN)")
 	fs.StringVar(&f.hidden, "hidden", train.FormatHidden(train.DefaultHidden), "the MLP's hidden `widths`, comma-separated (none: no hidden layer)")
-	fs.StringVar(&c.Optimizer, "optimizer", train.DefaultOptimizer, "`name`: "+strings.Join(blr.Names(), ", "))
+	fs.StringVar(&c.Optimizer, "optimizer", train.DefaultOptimizer, "`name`: "+strings.Join(train.Names(), ", "))
 	fs.IntVar(&c.Epochs, "epochs", train.DefaultEpochs, "number of `epochs`")
 	fs.IntVar(&c.Batch, "batch", train.DefaultBatch, "minibatch `size`")
 	fs.Uint64Var(&c.Seed, "seed", train.DefaultSeed, "`seed` of every random draw")
-	fs.IntVar(&c.TrainSamples, "train-samples", train.DefaultTrainSamples, "Monte Carlo weight samples per training `step` (vogn, vadam, ivon, iblr-diag)")
-	fs.IntVar(&c.TestSamples, "test-samples", -1, "networks `S` in the test-time posterior average; 0: the mean weights (default 10 for the Bayesian optimizers, else 0)")
+	fs.IntVar(&c.TrainSamples, "train-samples", train.DefaultTrainSamples, "Monte Carlo weight samples per training `step` (vogn, vadam, ivon, iblr-diag, bayesbinn, mixture)")
+	fs.IntVar(&c.TestSamples, "test-samples", -1, "networks `S` in the test-time posterior average; 0: the point network only (default 10 for the Bayesian optimizers, else 0)")
 	fs.Var(&f.lr, "lr", "learning `rate` α (default: the optimizer's)")
 	fs.Var(&f.prior, "prior-precision", "prior precision `P0` on the summed loss (default: the optimizer's)")
 	fs.Var(&f.b1, "beta1", "momentum `β1` (default: the optimizer's)")
 	fs.Var(&f.b2, "beta2", "curvature average `β2` (default: the optimizer's, or chosen from the run's length)")
 	fs.Var(&f.hess, "hess-init", "initial curvature `h0` (default: the optimizer's)")
+	fs.Var(&f.temp, "temperature", "temperature `τ`: bayesbinn's Gumbel-softmax temperature (default 1e-10), or the posterior tempering of the Gaussian optimizers that take one (default 1)")
+	fs.IntVar(&c.Components, "components", 0, "mixture components `K` of --optimizer mixture (default 3)")
+	fs.Float64Var(&c.Dropout, "dropout", 0, "drop probability `P` of --optimizer dropout's layers (default 0.2)")
+	fs.BoolVar(&c.BatchNorm, "batchnorm", false, "a batch norm without affine parameters after every dense layer of the MLP")
+	fs.StringVar(&c.Schedule, "schedule", "constant", "step-size `schedule`: constant or cosine (α·½(1+cos(πt/T)) at step t of T)")
+	fs.StringVar(&f.epochEval, "epoch-eval", "point", "evaluate after every epoch for metrics.json's history: point (accuracy and NLL of the point network), full (every metric, both predictives) or none")
 	fs.StringVar(&f.out, "out", "", "output `DIR` (created if needed) for posterior.safetensors, metrics.json and state.safetensors")
 	fs.StringVar(&f.resume, "resume", "", "continue the run whose state is in `DIR`")
 	fs.IntVar(&f.stopAfter, "stop-after-epoch", -1, "end the run after epoch `E`, saving its state (as an interruption would)")
@@ -159,6 +193,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 		c.Hidden = nil
 	}
 	c.LR, c.PriorPrecision, c.Beta1, c.Beta2, c.HessInit = f.lr.config(), f.prior.config(), f.b1.config(), f.b2.config(), f.hess.config()
+	c.Temperature = f.temp.config()
 	if !f.set["test-samples"] {
 		c.TestSamples = train.DefaultTestSamples(strings.ToLower(strings.TrimSpace(c.Optimizer)))
 	}
@@ -166,6 +201,11 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	case "auto", "none":
 	default:
 		return nil, fmt.Errorf("--ood %q: want auto or none", f.ood)
+	}
+	switch f.epochEval {
+	case "point", "full", "none":
+	default:
+		return nil, fmt.Errorf("--epoch-eval %q: want point, full or none", f.epochEval)
 	}
 	if f.stopAfter < -1 || (f.set["stop-after-epoch"] && f.stopAfter < 0) {
 		return nil, fmt.Errorf("--stop-after-epoch %d: must be ≥ 0", f.stopAfter)
@@ -227,6 +267,22 @@ func (f *trainFlags) agree(stored train.Config) error {
 			a, b = given.Beta2, stored.Beta2
 		case "hess-init":
 			a, b = given.HessInit, stored.HessInit
+		case "temperature":
+			a, b = given.Temperature, stored.Temperature
+		case "components":
+			a, b = given.Components, stored.Components
+		case "dropout":
+			a, b = given.Dropout, stored.Dropout
+		case "batchnorm":
+			a, b = given.BatchNorm, stored.BatchNorm
+		case "schedule":
+			a, b = strings.ToLower(strings.TrimSpace(given.Schedule)), stored.Schedule
+			if a == "" {
+				a = "constant"
+			}
+			if b == "" {
+				b = "constant"
+			}
 		}
 		if a != b {
 			return fmt.Errorf("--%s %s does not match the resumed run's %s (flags given with --resume must agree with the stored run)",
@@ -286,7 +342,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	trainSet, testSet, err := train.LoadData(cfg, f.dataDir)
+	trainSet, testSet, err := loadData(cfg, f.dataDir)
 	if err != nil {
 		return dataError(err)
 	}
@@ -308,7 +364,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr)
 	if c.TestSamples > 0 && !train.IsBayesian(c.Optimizer) {
-		fmt.Fprintf(stderr, "blr train: note: %s learns a point estimate; its precision N(h+δ) is not a posterior, and sampling %d networks from it fails where it is 0 (--test-samples 0 predicts with the mean weights)\n", c.Optimizer, c.TestSamples)
+		if train.FamilyOf(c.Optimizer) == train.FamilyGaussian {
+			fmt.Fprintf(stderr, "blr train: note: %s learns a point estimate; its precision N(h+δ) is not a posterior, and sampling %d networks from it fails where it is 0 (--test-samples 0 predicts with the mean weights)\n", c.Optimizer, c.TestSamples)
+		} else {
+			fmt.Fprintf(stderr, "blr train: note: %s learns a point estimate; its latent weights are not a posterior's natural parameters, so the %d networks drawn from sigmoid(2λ) are not posterior samples (--test-samples 0 predicts with the mode network)\n", c.Optimizer, c.TestSamples)
+		}
+	}
+	switch f.epochEval {
+	case "point":
+		t.SetEpochEval(testSet, nil, false)
+	case "full":
+		t.SetEpochEval(testSet, ood, true)
 	}
 	saved := false // whether f.out holds the current state
 	if f.stopAfter == 0 && t.Steps() == 0 && f.out != "" {
@@ -320,11 +386,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	bar := isTerminal(stderr)
 	for !t.Done() && (f.stopAfter < 0 || t.EpochsDone() < f.stopAfter) {
 		ei, err := runEpoch(t, bar, stderr)
-		if err != nil {
+		if errors.Is(err, train.ErrEpochEval) {
+			fmt.Fprintf(stderr, "blr train: %v; going on without --epoch-eval\n", err)
+			t.SetEpochEval(nil, nil, false)
+		} else if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "epoch %d/%d  loss %.4f  %.1fs  %.0f images/s\n",
+		fmt.Fprintf(stderr, "epoch %d/%d  loss %.4f  %.1fs  %.0f images/s",
 			ei.Epoch, c.Epochs, ei.Loss, ei.Elapsed.Seconds(), float64(ei.Examples)/math.Max(ei.Elapsed.Seconds(), 1e-9))
+		if h := t.History(); len(h) > 0 && h[len(h)-1].Epoch == ei.Epoch {
+			printEpochEval(stderr, h[len(h)-1])
+		}
+		fmt.Fprintln(stderr)
 		if f.out != "" {
 			if err := t.Save(f.out); err != nil {
 				return err
@@ -350,6 +423,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	images, elapsed := t.Throughput()
 	rep := train.NewReport(c, trainSet.N, t.Steps(), e, images, elapsed)
+	rep.History = t.History()
 	if f.out != "" {
 		if !saved { // a finished run resumed into another directory
 			if err := t.Save(f.out); err != nil {
@@ -363,7 +437,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if f.jsonOut {
 		return printJSON(stdout, rep)
 	}
-	printEvaluation(stdout, e)
+	printEvaluation(stdout, e, train.FamilyOf(c.Optimizer))
 	fmt.Fprintf(stdout, "training: %d steps in %.1fs, %.0f images/s (training loop only)\n", t.Steps(), rep.TrainSeconds, rep.ImagesPerSecond)
 	if f.out != "" {
 		fmt.Fprintf(stdout, "wrote %s, %s and %s\n", filepath.Join(f.out, train.PosteriorFile),
@@ -378,6 +452,16 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// printEpochEval adds an epoch's test scores to its progress line.
+func printEpochEval(w io.Writer, r train.EpochRecord) {
+	if r.TestAcc != nil {
+		fmt.Fprintf(w, "  test acc %.4f  NLL %.4f", *r.TestAcc, *r.TestNLL)
+	}
+	if r.Eval != nil && r.Eval.PosteriorAverage != nil {
+		fmt.Fprintf(w, "  (posterior average, S=%d: acc %.4f  NLL %.4f)", r.Eval.TestSamples, r.Eval.PosteriorAverage.Acc, r.Eval.PosteriorAverage.NLL)
+	}
 }
 
 // runEpoch runs one epoch with a progress bar on a terminal.
@@ -415,13 +499,13 @@ func loadOOD(name, mode, dir string, size int, stderr io.Writer) (*data.Set, err
 		return nil, nil
 	}
 	if dir != "" { // asked for explicitly: it must be there
-		ood, err := train.LoadTestSet(train.OODName(name), dir, size)
+		ood, err := loadTestSet(train.OODName(name), dir, size)
 		if err != nil {
 			return nil, fmt.Errorf("--ood-dir %s: %w", dir, err)
 		}
 		return ood, nil
 	}
-	ood, err := train.LoadOOD(name, dir, size)
+	ood, err := loadOODSet(name, dir, size)
 	if err != nil {
 		return nil, fmt.Errorf("out-of-distribution set %s: %w (pass --ood none to skip it)", train.OODName(name), err)
 	}
@@ -443,7 +527,22 @@ func dataError(err error) error {
 	return flagError(err)
 }
 
-func printEvaluation(w io.Writer, e *train.Evaluation) {
+// pointLabel names the point predictive of a posterior family.
+func pointLabel(family string) string {
+	switch family {
+	case train.FamilyBernoulli:
+		return "mode network (sign λ):"
+	case train.FamilyDropout:
+		return "mean network ((1−p)·m):"
+	case train.FamilyMixture:
+		return "component means:"
+	case "ensemble":
+		return "members' point networks:"
+	}
+	return "mean weights:"
+}
+
+func printEvaluation(w io.Writer, e *train.Evaluation, family string) {
 	line := func(label string, s train.Scores) {
 		fmt.Fprintf(w, "%-28s accuracy %.4f  NLL %.4f  ECE %.4f  Brier %.4f  entropy %.4f", label, s.Accuracy, s.NLL, s.ECE, s.Brier, s.MeanEntropy)
 		if s.OODAUROC != nil {
@@ -461,7 +560,7 @@ func printEvaluation(w io.Writer, e *train.Evaluation) {
 	if e.Samples > 0 {
 		line(fmt.Sprintf("posterior average (S=%d):", e.Samples), e.Average)
 	}
-	line("mean weights:", e.Mean)
+	line(pointLabel(family), e.Mean)
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +21,44 @@ import (
 // tinyTrain are the flags of a quick run: 512 MNIST images, a 784-16-10 MLP,
 // batches of 128, evaluated on 256 test images.
 var tinyTrain = []string{"train", "--train-size", "512", "--test-size", "256", "--hidden", "16", "--batch", "128", "--seed", "3"}
+
+// The tests run blr in this process many times on the same small sets:
+// load each once.
+func init() {
+	type sets struct{ a, b *data.Set }
+	var mu sync.Mutex
+	cache := map[string]sets{}
+	memo := func(key string, load func() (*data.Set, *data.Set, error)) (*data.Set, *data.Set, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s, ok := cache[key]; ok {
+			return s.a, s.b, nil
+		}
+		a, b, err := load()
+		if err == nil {
+			cache[key] = sets{a, b}
+		}
+		return a, b, err
+	}
+	ld, lt, lo := loadData, loadTestSet, loadOODSet
+	loadData = func(cfg train.Config, dir string) (*data.Set, *data.Set, error) {
+		return memo(fmt.Sprintf("data %+v %q", cfg, dir), func() (*data.Set, *data.Set, error) { return ld(cfg, dir) })
+	}
+	loadTestSet = func(name, dir string, size int) (*data.Set, error) {
+		s, _, err := memo(fmt.Sprintf("test %q %q %d", name, dir, size), func() (*data.Set, *data.Set, error) {
+			s, err := lt(name, dir, size)
+			return s, nil, err
+		})
+		return s, err
+	}
+	loadOODSet = func(name, dir string, size int) (*data.Set, error) {
+		s, _, err := memo(fmt.Sprintf("ood %q %q %d", name, dir, size), func() (*data.Set, *data.Set, error) {
+			s, err := lo(name, dir, size)
+			return s, nil, err
+		})
+		return s, err
+	}
+}
 
 // runCLI runs blr with args and returns the exit code, stdout and stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -136,6 +176,21 @@ func TestTrainBadFlags(t *testing.T) {
 		{[]string{"--frobnicate"}, "frobnicate"},
 		{[]string{"extra"}, "extra"},
 		{[]string{"--resume", "/nonexistent/run"}, "/nonexistent/run"},
+		{[]string{"--components", "2"}, "--components"},
+		{[]string{"--optimizer", "mixture", "--components", "100"}, "--components"},
+		{[]string{"--dropout", "0.5"}, "--dropout"},
+		{[]string{"--optimizer", "dropout", "--dropout", "1"}, "--dropout"},
+		{[]string{"--optimizer", "dropout", "--hidden", "none"}, "--dropout"},
+		{[]string{"--model", "lenet", "--hidden", "none", "--batchnorm"}, "--batchnorm"},
+		{[]string{"--optimizer", "mixture", "--batchnorm"}, "--batchnorm"},
+		{[]string{"--schedule", "step"}, "--schedule"},
+		{[]string{"--epoch-eval", "all"}, "--epoch-eval"},
+		{[]string{"--temperature", "-1"}, "-temperature"},
+		{[]string{"--optimizer", "ste", "--temperature", "0.5"}, "--temperature"},
+		{[]string{"--optimizer", "ste", "--prior-precision", "1"}, "--prior-precision"},
+		{[]string{"--optimizer", "bayesbinn", "--lr", "2"}, "--lr"},
+		{[]string{"--optimizer", "dropout", "--beta1", "0.9"}, "--beta1"},
+		{[]string{"--optimizer", "dropout", "--train-samples", "2"}, "--train-samples"},
 	}
 	for _, tc := range cases {
 		code, _, errs := runCLI(t, tiny(tc.args...)...)
@@ -182,10 +237,18 @@ func TestTrainDataErrors(t *testing.T) {
 	}
 }
 
-// withoutTimings drops the timing keys of metrics.json.
+// withoutTimings drops the timing keys of metrics.json (and of its
+// history's records).
 func withoutTimings(m map[string]any) map[string]any {
 	delete(m, "train_seconds")
 	delete(m, "images_per_second")
+	if h, ok := m["history"].([]any); ok {
+		for _, r := range h {
+			if r, ok := r.(map[string]any); ok {
+				delete(r, "seconds")
+			}
+		}
+	}
 	return m
 }
 
@@ -325,5 +388,156 @@ func TestTrainKilled(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("killed after %v and resumed: posterior differs from the straight run's", delay)
 		}
+	}
+}
+
+// TestTrainFamilies: every family trains through the CLI with the same
+// outputs (metrics.json with the contract's keys, a history with one record
+// per epoch, posterior.safetensors), and blr eval reproduces the run's
+// metrics from the posterior file.
+func TestTrainFamilies(t *testing.T) {
+	cases := [][]string{
+		{"--optimizer", "ste", "--ood", "none"},
+		{"--optimizer", "binaryconnect", "--test-samples", "2", "--ood", "none"},
+		{"--optimizer", "bayesbinn", "--batchnorm", "--lr", "0.01", "--temperature", "1", "--schedule", "cosine", "--test-samples", "3"},
+		{"--optimizer", "dropout", "--dropout", "0.3", "--hidden", "16,8", "--test-samples", "3", "--ood", "none"},
+		{"--optimizer", "mixture", "--components", "2", "--test-samples", "3", "--epoch-eval", "full"},
+		{"--optimizer", "ivon", "--batchnorm", "--test-samples", "2", "--epoch-eval", "none", "--ood", "none"},
+	}
+	for _, args := range cases {
+		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
+			dir := t.TempDir()
+			mustRun(t, tiny(append(args, "--epochs", "2", "--out", dir)...)...)
+			m := readMetrics(t, dir)
+			for _, k := range []string{"test_acc", "test_nll", "test_ece", "test_brier", "train_seconds", "images_per_second"} {
+				if _, ok := m[k].(float64); !ok {
+					t.Errorf("metrics.json: %s = %v, want a number", k, m[k])
+				}
+			}
+			if _, ok := m["ood_auroc"]; !ok {
+				t.Error("metrics.json lacks ood_auroc")
+			}
+			hist, ok := m["history"].([]any)
+			if !ok || len(hist) != 2 {
+				t.Fatalf("history %v, want 2 records", m["history"])
+			}
+			last := hist[1].(map[string]any)
+			_, hasAcc := last["test_acc"]
+			_, hasEval := last["eval"]
+			wantAcc := flagValue(args, "--epoch-eval") != "none"
+			if last["epoch"] != 2.0 || hasAcc != wantAcc || hasEval != (flagValue(args, "--epoch-eval") == "full") {
+				t.Errorf("last history record %v", last)
+			}
+			if wantAcc && last["test_acc"] != m["mean_weights"].(map[string]any)["acc"] {
+				t.Errorf("epoch 2's test_acc %v, final point accuracy %v", last["test_acc"], m["mean_weights"])
+			}
+			eval := []string{"eval", "--posterior", filepath.Join(dir, "posterior.safetensors"), "--test-size", "256", "--json"}
+			if flagValue(args, "--ood") == "none" {
+				eval = append(eval, "--ood", "none")
+			}
+			out := mustRun(t, eval...)
+			var got map[string]any
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("blr eval --json: %v\n%s", err, out)
+			}
+			for _, k := range []string{"test_acc", "test_nll", "test_ece", "test_brier", "ood_auroc", "test_samples", "predictive"} {
+				if got[k] != m[k] {
+					t.Errorf("%s: eval %v, train %v", k, got[k], m[k])
+				}
+			}
+		})
+	}
+}
+
+// TestTrainResumeFamilies: the new optimizers stop and resume through the
+// CLI to the straight run's bytes; their flags given again must agree.
+func TestTrainResumeFamilies(t *testing.T) {
+	for _, args := range [][]string{
+		{"--optimizer", "bayesbinn", "--batchnorm", "--schedule", "cosine", "--lr", "0.01", "--test-samples", "2"},
+		{"--optimizer", "mixture", "--components", "2", "--test-samples", "2"},
+	} {
+		t.Run(args[1], func(t *testing.T) {
+			base := t.TempDir()
+			straight, stopped := filepath.Join(base, "straight"), filepath.Join(base, "stopped")
+			run := tiny(append(args, "--epochs", "3", "--ood", "none")...)
+			mustRun(t, append(run, "--out", straight)...)
+			mustRun(t, append(run, "--out", stopped, "--stop-after-epoch", "1")...)
+			for _, flag := range [][]string{{"--components", "4"}, {"--dropout", "0.5"}, {"--schedule", "constant"}, {"--temperature", "0.5"}} {
+				if slices.Contains(args, flag[0]) || flag[0] == "--temperature" {
+					code, _, errs := runCLI(t, "train", "--resume", stopped, flag[0], flag[1])
+					if code == 0 || !strings.Contains(errs, flag[0]) {
+						t.Errorf("resume with another %s: exit %d, %q", flag[0], code, errs)
+					}
+				}
+			}
+			mustRun(t, "train", "--resume", stopped, "--ood", "none")
+			for _, f := range []string{"posterior.safetensors", "state.safetensors"} {
+				want, err := os.ReadFile(filepath.Join(straight, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(filepath.Join(stopped, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from the straight run's", f)
+				}
+			}
+			if gotM, wantM := withoutTimings(readMetrics(t, stopped)), withoutTimings(readMetrics(t, straight)); !reflect.DeepEqual(gotM, wantM) {
+				t.Errorf("metrics differ:\n got %v\nwant %v", gotM, wantM)
+			}
+		})
+	}
+}
+
+// TestEvalEnsemble: blr eval with several posteriors evaluates their
+// ensemble; a member of the ensemble alone gives its own metrics.
+func TestEvalEnsemble(t *testing.T) {
+	base := t.TempDir()
+	var posts []string
+	for _, seed := range []string{"3", "4"} {
+		dir := filepath.Join(base, seed)
+		mustRun(t, append(tiny("--epochs", "1", "--optimizer", "adam", "--ood", "none", "--out", dir), "--seed", seed)...)
+		posts = append(posts, filepath.Join(dir, "posterior.safetensors"))
+	}
+	out := mustRun(t, "eval", "--posterior", strings.Join(posts, ","), "--test-size", "256", "--ood", "none")
+	if !strings.Contains(out, "members' point networks") {
+		t.Errorf("ensemble output:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--posterior", posts[0] + ","}, "--posterior"},
+		{[]string{"--posterior", posts[0] + "," + filepath.Join(base, "missing")}, "missing"},
+	} {
+		code, _, errs := runCLI(t, append([]string{"eval"}, tc.args...)...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("blr eval %s: exit %d, %q; want an error naming %q", strings.Join(tc.args, " "), code, errs, tc.want)
+		}
+	}
+}
+
+// flagValue returns the value that follows name in args ("" if absent).
+func flagValue(args []string, name string) string {
+	for i, a := range args[:max(len(args)-1, 0)] {
+		if a == name {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// TestEpochEvalFailure: a per-epoch evaluation that cannot be done (sampling
+// Adam's zero precision) is reported and dropped; the training goes on.
+func TestEpochEvalFailure(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := runCLI(t, tiny("--epochs", "2", "--optimizer", "adam", "--test-samples", "2", "--epoch-eval", "full", "--ood", "none", "--out", dir)...)
+	if !strings.Contains(errs, "going on without --epoch-eval") || !strings.Contains(errs, "epoch 2/2") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	if st, err := train.ReadState(dir); err != nil || st.Step != 8 {
+		t.Errorf("the run did not finish its steps: %v, %v", st, err)
 	}
 }

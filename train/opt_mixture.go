@@ -1,0 +1,102 @@
+package train
+
+import (
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+
+	"github.com/bayesrule/blr"
+	"github.com/bayesrule/blr/nn"
+)
+
+// mixtureSettings are the mixture's resolved settings as stored in the
+// state: K and the settings every IVON component shares.
+type mixtureSettings struct {
+	Components int            `json:"components"`
+	Component  engineSettings `json:"component"`
+}
+
+// mixtureOpt is a mixture of K diagonal Gaussians trained by the rule
+// (blr.MixtureIVON): K IVON components fed the same minibatches, component
+// k started from its own initial weights, equal weights 1/K.
+type mixtureOpt struct {
+	m        *blr.DiagMixture[float32]
+	settings mixtureSettings
+}
+
+// buildMixture builds blr.MixtureIVON with K = cfg.Components components:
+// component 0 over params (the run's initial weights, so that K = 1 is the
+// ivon run of the same seed), component k over weights drawn from the
+// k-th initialisation stream of the seed. The hyperparameter flags are
+// IVON's.
+func buildMixture(cfg Config, net *nn.Network[float32], params []float32, n, steps int, warn io.Writer) (Optimizer, error) {
+	k := cfg.Components
+	if k < 1 {
+		return nil, &ConfigError{Field: "components", Value: k, Reason: "must be ≥ 1"}
+	}
+	ps := make([][]float32, k)
+	ps[0] = params
+	for i := 1; i < k; i++ {
+		ps[i] = make([]float32, len(params))
+		if err := net.Init(ps[i], rand.New(rand.NewPCG(cfg.Seed, streamInit+uint64(i)))); err != nil {
+			return nil, err
+		}
+	}
+	ecfg := engineConfig(&cfg, n, steps)
+	ecfg.Warn = warn
+	m, err := blr.MixtureIVON(ps, ecfg)
+	if err != nil {
+		return nil, engineError(err)
+	}
+	return &mixtureOpt{m: m, settings: mixtureSettings{Components: k, Component: settingsOf(m.Component(0))}}, nil
+}
+
+func (o *mixtureOpt) Step(or blr.Oracle[float32], normals blr.Normals[float32], _ *rand.Rand) (float64, error) {
+	info, err := o.m.Step(or, normals)
+	return info.Loss, err
+}
+
+func (o *mixtureOpt) LR() float64            { return o.m.Component(0).LR() }
+func (o *mixtureOpt) SetLR(lr float64) error { return engineError(o.m.SetLR(lr)) }
+func (o *mixtureOpt) Steps() int             { return o.m.Component(0).Steps() }
+func (o *mixtureOpt) Restored() error        { return nil }
+func (o *mixtureOpt) Settings() any          { return o.settings }
+func (o *mixtureOpt) Engine() any            { return o.m }
+
+// SetSteps sets every component's step count.
+func (o *mixtureOpt) SetSteps(t int) error {
+	for k := range o.m.Components() {
+		if err := o.m.Component(k).SetSteps(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// State is, for each component k, its mean ("mean.k"), h ("hessian.k") and
+// ḡ ("momentum.k").
+func (o *mixtureOpt) State() []StateTensor {
+	var s []StateTensor
+	for k := range o.m.Components() {
+		c, suf := o.m.Component(k), "."+strconv.Itoa(k)
+		s = append(s, StateTensor{tensorMean + suf, c.Mean()})
+		if h := c.Hessian(); h != nil {
+			s = append(s, StateTensor{tensorHessian + suf, h})
+		}
+		if g := c.Momentum(); g != nil {
+			s = append(s, StateTensor{tensorMomentum + suf, g})
+		}
+	}
+	return s
+}
+
+func (o *mixtureOpt) Posterior(p *Posterior) {
+	k := o.m.Components()
+	p.Family, p.Means, p.Precisions = FamilyMixture, make([][]float32, k), make([][]float32, k)
+	for i := range k {
+		c := o.m.Component(i)
+		p.Means[i], p.Precisions[i] = slices.Clone(c.Mean()), c.Precision(nil)
+	}
+	p.Weights = o.m.Weights(nil)
+}
