@@ -48,12 +48,25 @@ func (osFS) Rename(oldpath, newpath string) error             { return os.Rename
 func (osFS) Remove(name string) error                         { return os.Remove(name) }
 func (osFS) SyncDir(dir string) error                         { return syncDir(dir) }
 
+// WriteAtomic replaces the file at path with b in the way WriteFile does (a
+// temporary file in path's directory, synced, renamed over path, directory
+// synced): a reader or a crash sees the old bytes or the new, whole. Other
+// packages use it for their JSON reports.
+func WriteAtomic(path string, b []byte) error {
+	return writeBytes(osFS{}, path, b)
+}
+
 // writeFile is WriteFile on fsys.
 func writeFile(fsys fileSystem, path string, f *File) error {
 	b, err := marshal(f)
 	if err != nil {
 		return err
 	}
+	return writeBytes(fsys, path, b)
+}
+
+// writeBytes is WriteAtomic on fsys.
+func writeBytes(fsys fileSystem, path string, b []byte) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

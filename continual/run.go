@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/bayesrule/blr/checkpoint"
 )
 
 // Predictive names.
@@ -77,37 +77,8 @@ func writeJSON(path string, v any) error {
 	return writeFile(path, append(b, '\n'))
 }
 
-// writeFile replaces path with b through a temporary file in the same
-// directory, synced and then renamed, so that a crash never leaves half a file.
-func writeFile(path string, b []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
+// writeFile replaces path with b atomically (checkpoint.WriteAtomic).
+func writeFile(path string, b []byte) error { return checkpoint.WriteAtomic(path, b) }
 
 // average is the mean of a row of the accuracy matrix.
 func average(row []float64) float64 {

@@ -3,10 +3,9 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/bayesrule/blr/checkpoint"
 	"github.com/bayesrule/blr/data"
 )
 
@@ -119,37 +118,8 @@ func (r Report) WriteFile(path string) error {
 	return writeAtomic(path, append(b, '\n'))
 }
 
-// writeAtomic replaces path with b: a temporary file in path's directory,
-// written, synced and renamed over path.
-func writeAtomic(path string, b []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
+// writeAtomic replaces path with b atomically (checkpoint.WriteAtomic).
+func writeAtomic(path string, b []byte) error { return checkpoint.WriteAtomic(path, b) }
 
 // EpochRecord is one finished epoch of a run: an entry of metrics.json's
 // "history" (for plots of the training curve).
