@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+
+	"github.com/bayesrule/blr/expfam"
 )
 
 // BinaryEstimator names how the binary engine estimates ∇_μ E_q[ℓ] for a
@@ -379,21 +381,12 @@ func (b *Binary[F]) SampleNetwork(dst []F, rnd *rand.Rand) []F {
 	key := rnd.Uint64()
 	for k, l := range b.lam {
 		w := F(-1)
-		if uniformAt(key, k) < sigmoid2(float64(l)) {
+		if uniformAt(key, k) < expfam.Sigmoid(2*float64(l)) {
 			w = 1
 		}
 		dst[b.at(k)] = w
 	}
 	return dst
-}
-
-// sigmoid2 is sigmoid(2λ) = p(w = +1), without overflow.
-func sigmoid2(l float64) float64 {
-	if l >= 0 {
-		return 1 / (1 + math.Exp(-2*l))
-	}
-	e := math.Exp(2 * l)
-	return e / (1 + e)
 }
 
 // SetPrior sets a per-weight Bernoulli prior of natural parameters lam0 (one

@@ -47,7 +47,7 @@ func NewBernoulliNatural(lam []float64) (*Bernoulli, error) {
 func (q *Bernoulli) Probs(dst []float64) []float64 {
 	dst = alloc(dst, len(q.lam))
 	for j, l := range q.lam {
-		dst[j] = bernSigmoid(2 * l)
+		dst[j] = Sigmoid(2 * l)
 	}
 	return dst
 }
@@ -138,14 +138,14 @@ func (q *Bernoulli) KL(p *Bernoulli) float64 {
 	var s float64
 	for j, l := range q.lam {
 		lp := p.lam[j]
-		pi := bernSigmoid(2 * l)
-		pm := bernSigmoid(-2 * l)
+		pi := Sigmoid(2 * l)
+		pm := Sigmoid(-2 * l)
 		// A weight that underflows to 0 drops its term (0·∞ would be NaN).
 		if pi > 0 {
-			s += pi * (bernSoftplus(-2*lp) - bernSoftplus(-2*l))
+			s += pi * (Softplus(-2*lp) - Softplus(-2*l))
 		}
 		if pm > 0 {
-			s += pm * (bernSoftplus(2*lp) - bernSoftplus(2*l))
+			s += pm * (Softplus(2*lp) - Softplus(2*l))
 		}
 	}
 	return s
@@ -155,7 +155,7 @@ func (q *Bernoulli) KL(p *Bernoulli) float64 {
 func (q *Bernoulli) Sample(dst []float64, rnd *rand.Rand) []float64 {
 	dst = alloc(dst, len(q.lam))
 	for j, l := range q.lam {
-		if rnd.Float64() < bernSigmoid(2*l) {
+		if rnd.Float64() < Sigmoid(2*l) {
 			dst[j] = 1
 		} else {
 			dst[j] = -1
@@ -173,7 +173,7 @@ func (q *Bernoulli) LogProb(w []float64) float64 {
 		if x != 1 && x != -1 {
 			return math.Inf(-1)
 		}
-		s -= bernSoftplus(-2 * q.lam[j] * x)
+		s -= Softplus(-2 * q.lam[j] * x)
 	}
 	return s
 }
@@ -200,8 +200,9 @@ func (q *Bernoulli) NaturalFromExpectation(dst, mu []float64) ([]float64, error)
 	return dst, nil
 }
 
-// bernSigmoid is 1/(1+e^{−x}), without overflow.
-func bernSigmoid(x float64) float64 {
+// Sigmoid is the logistic function 1/(1+e^{−x}), computed without overflow;
+// p(w = +1) of a Bernoulli with natural parameter λ is Sigmoid(2λ).
+func Sigmoid(x float64) float64 {
 	if x >= 0 {
 		return 1 / (1 + math.Exp(-x))
 	}
@@ -209,7 +210,7 @@ func bernSigmoid(x float64) float64 {
 	return e / (1 + e)
 }
 
-// bernSoftplus is log(1+eˣ), without overflow.
-func bernSoftplus(x float64) float64 {
+// Softplus is log(1+eˣ), computed without overflow.
+func Softplus(x float64) float64 {
 	return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/bayesrule/blr/expfam"
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
 )
@@ -92,7 +93,7 @@ func TestPredictive(t *testing.T) {
 			if j == 0 || j == k {
 				w = 0.5
 			}
-			sum += w * sigmoid(s) * math.Exp(-(s-mu[i])*(s-mu[i])/(2*v[i])) / (sd * math.Sqrt(2*math.Pi))
+			sum += w * expfam.Sigmoid(s) * math.Exp(-(s-mu[i])*(s-mu[i])/(2*v[i])) / (sd * math.Sqrt(2*math.Pi))
 		}
 		exact[i] = sum * h
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/bayesrule/blr/expfam"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -118,9 +119,9 @@ func (m *Logistic) Grad(grad, theta []float64) float64 {
 	var loss float64
 	for i := range n {
 		z := 2*m.Y[i] - 1
-		loss += softplus(-z * s[i])
+		loss += expfam.Softplus(-z * s[i])
 		// dℓ/ds = σ(s) − y
-		m.w[i] = sigmoid(s[i]) - m.Y[i]
+		m.w[i] = expfam.Sigmoid(s[i]) - m.Y[i]
 	}
 	gv := mat.NewVecDense(d, grad)
 	gv.MulVec(m.X.T(), mat.NewVecDense(n, m.w))
@@ -141,7 +142,7 @@ func (m *Logistic) Hess(hess, theta []float64) {
 	}
 	s := m.scores(theta)
 	for i := range n {
-		p := sigmoid(s[i])
+		p := expfam.Sigmoid(s[i])
 		m.w[i] = p * (1 - p)
 	}
 	m.g.weighted(hess, m.X, m.w)
@@ -165,24 +166,7 @@ func (m *Logistic) Predict(dst []float64, x *mat.Dense, theta []float64) []float
 	v := mat.NewVecDense(n, dst)
 	v.MulVec(x, mat.NewVecDense(d, theta))
 	for i := range dst {
-		dst[i] = sigmoid(dst[i])
+		dst[i] = expfam.Sigmoid(dst[i])
 	}
 	return dst
-}
-
-// sigmoid is 1/(1+e^{−x}), computed without overflow.
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
-// softplus is log(1+eˣ), computed without overflow.
-func softplus(x float64) float64 {
-	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
-	}
-	return math.Log1p(math.Exp(x))
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/bayesrule/blr/expfam"
 	"gonum.org/v1/gonum/integrate/quad"
 	"gonum.org/v1/gonum/mat"
 )
@@ -48,7 +49,7 @@ func PredictProbit(dst []float64, x *mat.Dense, m []float64, cov mat.Symmetric) 
 		dst = make([]float64, len(mu))
 	}
 	for i := range mu {
-		dst[i] = sigmoid(mu[i] / math.Sqrt(1+math.Pi*v[i]/8))
+		dst[i] = expfam.Sigmoid(mu[i] / math.Sqrt(1+math.Pi*v[i]/8))
 	}
 	return dst
 }
@@ -111,7 +112,7 @@ func PredictQuadrature(dst []float64, x *mat.Dense, m []float64, cov mat.Symmetr
 		dst = make([]float64, len(mu))
 	}
 	for i := range mu {
-		dst[i] = ExpectAdaptive(sigmoid, mu[i], v[i], 1e-13)
+		dst[i] = ExpectAdaptive(expfam.Sigmoid, mu[i], v[i], 1e-13)
 	}
 	return dst
 }
@@ -147,7 +148,7 @@ func PredictSample(dst []float64, x *mat.Dense, m []float64, cov mat.Symmetric, 
 		theta.AddVec(&theta, mat.NewVecDense(d, m))
 		s.MulVec(x, &theta)
 		for i := range n {
-			dst[i] += sigmoid(s.AtVec(i))
+			dst[i] += expfam.Sigmoid(s.AtVec(i))
 		}
 	}
 	for i := range dst {

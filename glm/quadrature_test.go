@@ -73,8 +73,8 @@ func TestExpectSmooth(t *testing.T) {
 // Gauss–Hermite alone fails (σ = 5).
 func TestExpectAdaptiveWide(t *testing.T) {
 	for _, c := range [][2]float64{{0, 25}, {3, 25}, {-10, 100}, {0.5, 1e-8}} {
-		got := ExpectAdaptive(sigmoid, c[0], c[1], 1e-13)
-		ref := refExpect(sigmoid, c[0], c[1])
+		got := ExpectAdaptive(expfam.Sigmoid, c[0], c[1], 1e-13)
+		ref := refExpect(expfam.Sigmoid, c[0], c[1])
 		if math.Abs(got-ref) > 1e-12 {
 			t.Errorf("E[σ(s)], s ~ N(%g, %g) = %.17g, reference %.17g", c[0], c[1], got, ref)
 		}

@@ -90,16 +90,16 @@ type obsLoss struct {
 // Grad implements blr.Gradienter.
 func (o *obsLoss) Grad(grad, theta []float64) float64 {
 	s := dot(o.x, theta)
-	g := sigmoid(s) - o.r
+	g := expfam.Sigmoid(s) - o.r
 	for j, v := range o.x {
 		grad[j] = g * v
 	}
-	return softplus(-(2*o.r - 1) * s)
+	return expfam.Softplus(-(2*o.r - 1) * s)
 }
 
 // Hess implements blr.Hessianer.
 func (o *obsLoss) Hess(hess, theta []float64) {
-	p := sigmoid(dot(o.x, theta))
+	p := expfam.Sigmoid(dot(o.x, theta))
 	w := p * (1 - p)
 	d := len(o.x)
 	for i, xi := range o.x {

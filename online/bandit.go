@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/bayesrule/blr"
+	"github.com/bayesrule/blr/expfam"
 )
 
 // PCG stream constants, so that the environment and each agent draw from
@@ -119,7 +120,7 @@ func (b *Bandit) Next() []float64 {
 	}
 	b.best = 0
 	for a, w := range b.w {
-		b.p[a] = sigmoid(dot(w, b.x))
+		b.p[a] = expfam.Sigmoid(dot(w, b.x))
 		b.u[a] = b.rnd.Float64()
 		if b.p[a] > b.p[b.best] {
 			b.best = a
@@ -164,21 +165,4 @@ func dot(a, b []float64) float64 {
 		s += v * b[i]
 	}
 	return s
-}
-
-// sigmoid is 1/(1+e^{−x}), computed without overflow.
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
-// softplus is log(1+eˣ), computed without overflow.
-func softplus(x float64) float64 {
-	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
-	}
-	return math.Log1p(math.Exp(x))
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/bayesrule/blr"
+	"github.com/bayesrule/blr/expfam"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -49,7 +50,7 @@ func (nw *newton) objective(theta, x, y []float64, delta float64) float64 {
 	d := nw.d
 	var f float64
 	for i, yi := range y {
-		f += softplus(-(2*yi - 1) * dot(x[i*d:i*d+d], theta))
+		f += expfam.Softplus(-(2*yi - 1) * dot(x[i*d:i*d+d], theta))
 	}
 	return f + 0.5*delta*dot(theta, theta)
 }
@@ -65,8 +66,8 @@ func (nw *newton) gradHess(theta, x, y []float64, delta float64) float64 {
 	for i, yi := range y {
 		xi := x[i*d : i*d+d]
 		s := dot(xi, theta)
-		f += softplus(-(2*yi - 1) * s)
-		p := sigmoid(s)
+		f += expfam.Softplus(-(2*yi - 1) * s)
+		p := expfam.Sigmoid(s)
 		r, w := p-yi, p*(1-p)
 		for j, v := range xi {
 			nw.g[j] += r * v

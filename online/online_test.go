@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bayesrule/blr"
+	"github.com/bayesrule/blr/expfam"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -93,7 +94,7 @@ func TestThompsonUpdate(t *testing.T) {
 				t.Fatal(err)
 			}
 			xv := mat.NewVecDense(3, o.x)
-			p := sigmoid(mat.Dot(xv, m))
+			p := expfam.Sigmoid(mat.Dot(xv, m))
 			s.SymRankOne(s, p*(1-p), xv)
 			var ch mat.Cholesky
 			ch.Factorize(s)

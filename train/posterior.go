@@ -9,6 +9,7 @@ import (
 
 	"github.com/bayesrule/blr/checkpoint"
 	"github.com/bayesrule/blr/data"
+	"github.com/bayesrule/blr/expfam"
 	"github.com/bayesrule/blr/internal/randn"
 	"github.com/bayesrule/blr/internal/table"
 	"github.com/bayesrule/blr/metrics"
@@ -450,7 +451,7 @@ func (sm *sampler) draw(dst []float32, s int) float64 {
 		r := rand.New(rand.NewPCG(sm.base, uint64(s)))
 		for k, j := range sm.idx {
 			w := float32(-1)
-			if r.Float64() < sigmoid2(float64(p.Latent[k])) {
+			if r.Float64() < expfam.Sigmoid(2*float64(p.Latent[k])) {
 				w = 1
 			}
 			dst[j] = w
@@ -471,15 +472,6 @@ func (sm *sampler) draw(dst []float32, s int) float64 {
 		randn.Sample(dst, p.Mean, sm.std[0], sm.base+uint64(s))
 	}
 	return 1 / float64(sm.S)
-}
-
-// sigmoid2 is sigmoid(2λ) = p(w = +1), without overflow.
-func sigmoid2(l float64) float64 {
-	if l >= 0 {
-		return 1 / (1 + math.Exp(-2*l))
-	}
-	e := math.Exp(2 * l)
-	return e / (1 + e)
 }
 
 // Scores are the metrics of one predictive on a test set.
