@@ -1,47 +1,25 @@
 package plot
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 
+	"github.com/bayesrule/blr/checkpoint"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// savePNG writes img as a PNG to path atomically: to a temporary file in
-// the same directory, synced, then renamed over path.
-func savePNG(path string, img *vgimg.Canvas) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("plot: %w", err)
+// savePNG encodes img as a PNG and writes it to path atomically
+// (checkpoint.WriteAtomic: a temporary file in the same directory, synced,
+// renamed over path).
+func savePNG(path string, img *vgimg.Canvas) error {
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return fmt.Errorf("plot: encoding %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	w := bufio.NewWriter(f)
-	if _, err = (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
-		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	if err = w.Flush(); err != nil {
-		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+	if err := checkpoint.WriteAtomic(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
 	return nil
