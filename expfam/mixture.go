@@ -61,6 +61,8 @@ type Mixture struct {
 	lw     []float64       // scratch: log weights
 	r, g   []float64       // scratch
 	prec   *mat.SymDense   // scratch
+	// scratch of EntropyGrad and GradHessLogProb, grown on first use
+	diff, mk, em, eg, eh, lq []float64
 }
 
 // NewMixture returns the mixture of the given components with the given
@@ -253,10 +255,11 @@ func (q *Mixture) GradHessLogProb(grad, hess, theta []float64) float64 {
 		checkLen(len(hess), d*d)
 		clear(hess)
 	}
-	diff := make([]float64, d)
-	gk := q.g
+	q.diff = growTo(q.diff, d)
+	q.mk = growTo(q.mk, d)
+	diff, gk := q.diff, q.g
 	for k, c := range q.comps {
-		m := c.Mean(nil)
+		m := c.Mean(q.mk)
 		for i := range d {
 			diff[i] = theta[i] - m[i]
 		}
@@ -299,11 +302,14 @@ func (q *Mixture) EntropyGrad(dst []float64) []float64 {
 		return dst
 	}
 	d := q.d
-	g := make([]float64, d)
-	h := make([]float64, d*d)
-	lq := make([]float64, len(q.comps))
+	q.eg = growTo(q.eg, d)
+	q.eh = growTo(q.eh, d*d)
+	q.lq = growTo(q.lq, len(q.comps))
+	g, h, lq := q.eg, q.eh, q.lq
+	q.em = growTo(q.em, d) // GradHessLogProb uses q.mk
+	m := q.em
 	q.eachBlock(dst[w:], func(c *FullGaussian, b []float64) {
-		m := c.Mean(nil)
+		c.Mean(m)
 		q.GradHessLogProb(g, h, m)
 		c.MuGrad(b, g, h)
 		for i := range b {
@@ -312,7 +318,7 @@ func (q *Mixture) EntropyGrad(dst []float64) []float64 {
 	})
 	if w > 0 {
 		for k, c := range q.comps {
-			lq[k] = q.LogProb(c.Mean(nil))
+			lq[k] = q.LogProb(c.Mean(m))
 		}
 		last := lq[len(lq)-1]
 		for i := range w {
@@ -365,4 +371,12 @@ func (q *Mixture) Covariances() []*mat.SymDense {
 		out[k] = c.Covariance(nil)
 	}
 	return out
+}
+
+// growTo returns b resized to n, reallocating only when its capacity is short.
+func growTo(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
 }
