@@ -150,9 +150,34 @@ func (m *DiagMixture[F]) Sample(dst []F, k int, rnd Normals[F]) []F {
 // the average over components. On an error the components are all as they
 // were before the call.
 func (m *DiagMixture[F]) Step(o Oracle[F], rnd Normals[F]) (DiagInfo, error) {
+	if o == nil {
+		return DiagInfo{}, &ConfigError{Field: "oracle", Value: nil, Reason: "mixture: nil oracle"}
+	}
+	return m.StepComponents(func(int) Oracle[F] { return o }, rnd)
+}
+
+// StepComponents is Step with an oracle per component: component k (in
+// the order 0, …, K−1) is stepped with oracle(k), on the same minibatch for
+// every k. It is for models whose evaluation depends on the component
+// beyond its weights, as a network with batch norm that keeps running
+// statistics per component. A nil oracle function, or a nil oracle for a
+// component, is a *ConfigError. On any error the components are all as
+// they were before the call (the oracles' own state, and the noise drawn
+// from rnd, are the caller's to restore).
+func (m *DiagMixture[F]) StepComponents(oracle func(k int) Oracle[F], rnd Normals[F]) (DiagInfo, error) {
+	if oracle == nil {
+		return DiagInfo{}, &ConfigError{Field: "oracle", Value: nil, Reason: "mixture: nil oracle function"}
+	}
 	var info DiagInfo
 	last := len(m.comps) - 1
 	for k, c := range m.comps {
+		o := oracle(k)
+		if o == nil {
+			for i := range k {
+				m.restore(i)
+			}
+			return DiagInfo{}, &ConfigError{Field: fmt.Sprintf("oracle(%d)", k), Value: nil, Reason: "mixture: nil oracle for a component"}
+		}
 		if k < last { // the last one is transactional by itself
 			s := &m.snap[k]
 			copy(s.m, c.m)

@@ -136,3 +136,78 @@ func TestMixtureConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMixtureStepComponents: StepComponents steps component k with
+// oracle(k), in order, and equals Step when every component gets the same
+// oracle; a component's own oracle changes only that component; nil
+// oracles are refused and leave the components as they were.
+func TestMixtureStepComponents(t *testing.T) {
+	cfg := blr.Config{DataSize: 20, LR: 0.1, Beta2: 0.99, HessInit: 1, Samples: 2}
+	starts := [][]float64{{1, 1}, {-1, 2}, {0.5, -3}}
+	mk := func() *blr.DiagMixture[float64] {
+		mp := make([][]float64, len(starts))
+		for i := range mp {
+			mp[i] = slices.Clone(starts[i])
+		}
+		m, err := blr.MixtureIVON(mp, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	shared := &quadMixOracle{a: []float64{1, 2}, b: []float64{0, 1}}
+	other := &quadMixOracle{a: []float64{3, 0.5}, b: []float64{-1, 2}}
+	a, b, c := mk(), mk(), mk()
+	na, nb, nc := &blr.FastNormals[float64]{Key: 3}, &blr.FastNormals[float64]{Key: 3}, &blr.FastNormals[float64]{Key: 3}
+	var order []int
+	for range 20 {
+		if _, err := a.Step(shared, na); err != nil {
+			t.Fatal(err)
+		}
+		order = order[:0]
+		if _, err := b.StepComponents(func(k int) blr.Oracle[float64] { order = append(order, k); return shared }, nb); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(order, []int{0, 1, 2}) {
+			t.Fatalf("oracles asked in the order %v", order)
+		}
+		if _, err := c.StepComponents(func(k int) blr.Oracle[float64] {
+			if k == 1 {
+				return other
+			}
+			return shared
+		}, nc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := range starts {
+		if !slices.Equal(a.Component(k).Mean(), b.Component(k).Mean()) || !slices.Equal(a.Component(k).Hessian(), b.Component(k).Hessian()) {
+			t.Fatalf("component %d: StepComponents with one oracle differs from Step", k)
+		}
+		same := slices.Equal(a.Component(k).Mean(), c.Component(k).Mean())
+		if same != (k != 1) {
+			t.Errorf("component %d: same as with the shared oracle = %v", k, same)
+		}
+	}
+	before := slices.Clone(a.Component(0).Mean())
+	for name, f := range map[string]func() error{
+		"nil function": func() error { _, err := a.StepComponents(nil, na); return err },
+		"nil oracle": func() error {
+			_, err := a.StepComponents(func(k int) blr.Oracle[float64] {
+				if k == 2 {
+					return nil
+				}
+				return shared
+			}, na)
+			return err
+		},
+		"nil Step oracle": func() error { _, err := a.Step(nil, na); return err },
+	} {
+		if err := f(); !errors.Is(err, blr.ErrConfig) {
+			t.Errorf("%s: got %v, want a config error", name, err)
+		}
+		if !slices.Equal(a.Component(0).Mean(), before) || a.Component(0).Steps() != 20 {
+			t.Errorf("%s: component 0 changed", name)
+		}
+	}
+}

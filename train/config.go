@@ -68,10 +68,10 @@ const (
 // Config is everything that decides a training run's result. It is stored in
 // the training state, so that a resumed run goes on with the same settings.
 //
-// The six hyperparameter fields (LR, PriorPrecision, Beta1, Beta2,
-// HessInit, Temperature) follow blr.Config: 0 takes the optimizer's default
-// and blr.Off asks for an actual zero (the command line maps an explicit
-// `--beta1 0` to blr.Off).
+// The seven hyperparameter fields (LR, PriorPrecision, Beta1, Beta2,
+// HessInit, Temperature, BayesBiNNEps) follow blr.Config: 0 takes the
+// optimizer's default and blr.Off asks for an actual zero (the command line
+// maps an explicit `--beta1 0` to blr.Off).
 type Config struct {
 	// Data names the training set, "mnist" or "fashion-mnist" (the sets
 	// themselves are passed to New; LoadSets reads them).
@@ -122,6 +122,13 @@ type Config struct {
 	// blr.Off asks for an actual zero; optimizers without a temperature
 	// refuse it.
 	Temperature float64 `json:"temperature,omitempty"`
+	// BayesBiNNEps is ε of BayesBiNN's Gumbel-softmax estimator, whose
+	// factor is s = (1−w²+ε)/(τ(1−μ²+ε)) (see blr.BayesBiNN): 0 takes the
+	// default, the published 1e-10 (which with τ = 1e-10 is the published
+	// small-temperature variant); blr.Off asks for ε = 0, the exact
+	// estimator of the relaxed objective's gradient. Only bayesbinn takes
+	// it (Spec.Takes lists "bayesbinn-eps"); the others refuse it.
+	BayesBiNNEps float64 `json:"bayesbinn_eps,omitempty"`
 	// Components is K, the number of mixture components of the optimizer
 	// "mixture" (0: DefaultComponents); it must be 0 for the others.
 	Components int `json:"components,omitempty"`
@@ -133,7 +140,9 @@ type Config struct {
 	// BatchNorm puts a batch norm without affine parameters (ε 1e-4,
 	// momentum 0.15, as BayesBiNN's MLP) after every dense layer of the
 	// MLP, the last one included. Its running statistics are part of the
-	// training state and of the posterior.
+	// training state and of the posterior; with the optimizer "mixture"
+	// each component keeps its own (the network it stands for is
+	// evaluated with them, in training and at test time).
 	BatchNorm bool `json:"batchnorm,omitempty"`
 	// Schedule is the learning-rate schedule: "" (or "constant") keeps the
 	// optimizer's step size; "cosine" sets it to α·½(1+cos(πt/T)) before
@@ -263,6 +272,8 @@ func (c Config) Validate() error {
 		return bad("validation", c.Validation, "must lie in [0, 1) (0: evaluate on the test set)")
 	case c.Schedule != "" && c.Schedule != "cosine":
 		return bad("schedule", c.Schedule, "unknown; want constant or cosine")
+	case c.BayesBiNNEps != 0 && !slices.Contains(spec.Takes, "bayesbinn-eps"):
+		return bad("bayesbinn-eps", showHyper(c.BayesBiNNEps), "applies to --optimizer bayesbinn only (the ε of its Gumbel-softmax estimator)")
 	case c.Components < 0 || c.Components > MaxComponents:
 		return bad("components", c.Components, fmt.Sprintf("must lie in [1, %d] (0: the default, %d)", MaxComponents, DefaultComponents))
 	case c.Components != 0 && spec.Family != FamilyMixture:
@@ -279,18 +290,25 @@ func (c Config) Validate() error {
 		return bad("dropout", c.Dropout, "needs a hidden layer: dropout acts on the hidden units (--hidden)")
 	case c.BatchNorm && c.Model != "mlp":
 		return bad("batchnorm", c.BatchNorm, "applies to --model mlp only (lenet's layers are fixed)")
-	case c.BatchNorm && spec.Family == FamilyMixture:
-		return bad("batchnorm", c.BatchNorm, "is not supported by --optimizer mixture: its components share one network, whose running statistics would mix them")
 	}
 	for _, h := range []struct {
 		field string
 		v     float64
-	}{{"lr", c.LR}, {"prior-precision", c.PriorPrecision}, {"beta1", c.Beta1}, {"beta2", c.Beta2}, {"hess-init", c.HessInit}, {"temperature", c.Temperature}} {
+	}{{"lr", c.LR}, {"prior-precision", c.PriorPrecision}, {"beta1", c.Beta1}, {"beta2", c.Beta2}, {"hess-init", c.HessInit}, {"temperature", c.Temperature}, {"bayesbinn-eps", c.BayesBiNNEps}} {
 		if math.IsNaN(h.v) || math.IsInf(h.v, 0) || (h.v < 0 && h.v != blr.Off) {
 			return bad(h.field, h.v, "must be finite and ≥ 0 (0 in Config: the optimizer's default; blr.Off: an explicit zero)")
 		}
 	}
 	return checkTakes(&c, spec)
+}
+
+// showHyper shows a hyperparameter as the command line gives it: blr.Off
+// (an explicit zero) as 0.
+func showHyper(v float64) float64 {
+	if v == blr.Off {
+		return 0
+	}
+	return v
 }
 
 // ImageSize and Classes are the input size (28×28 pixels) and the number of
@@ -367,6 +385,7 @@ var engineFields = map[string]string{
 	"LR": "lr", "PriorPrecision": "prior-precision", "Beta1": "beta1", "Beta2": "beta2",
 	"HessInit": "hess-init", "Samples": "train-samples", "DataSize": "train-size",
 	"Temperature": "temperature", "Components": "components", "components": "components",
+	"Eps": "bayesbinn-eps",
 }
 
 // engineError turns the engine's *blr.ConfigError into a *ConfigError that

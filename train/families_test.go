@@ -1,17 +1,20 @@
 package train
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bayesrule/blr"
 	"github.com/bayesrule/blr/checkpoint"
+	"github.com/bayesrule/blr/data"
 )
 
 // trained runs cfg to the end on the tiny training set.
@@ -35,6 +38,8 @@ func TestPosteriorFamilies(t *testing.T) {
 	bn.BatchNorm, bn.LR, bn.Temperature = true, 0.01, 1
 	drop := tinyConfig("dropout")
 	drop.Hidden, drop.Dropout = []int{8, 6}, 0.3
+	mixBN := tinyConfig("mixture")
+	mixBN.BatchNorm = true
 	cases := []struct {
 		name   string
 		cfg    Config
@@ -44,6 +49,7 @@ func TestPosteriorFamilies(t *testing.T) {
 		{"bayesbinn+bn", bn, FamilyBernoulli},
 		{"dropout", drop, FamilyDropout},
 		{"mixture", tinyConfig("mixture"), FamilyMixture},
+		{"mixture+bn", mixBN, FamilyMixture},
 		{"ivon", tinyConfig("ivon"), FamilyGaussian},
 	}
 	for _, c := range cases {
@@ -146,26 +152,156 @@ func checkSample(t *testing.T, p *Posterior, theta []float32) {
 }
 
 // TestMixtureOfOneIsIVON: a mixture of one component is the IVON run of the
-// same seed, bit for bit, and so is its evaluation.
+// same seed, bit for bit, and so is its evaluation, with and without batch
+// norm.
 func TestMixtureOfOneIsIVON(t *testing.T) {
 	_, test, _ := sets(t)
-	mix := tinyConfig("mixture")
-	mix.Components = 1
-	m, iv := trained(t, mix), trained(t, tinyConfig("ivon"))
-	pm, pi := m.Posterior(), iv.Posterior()
-	if !reflect.DeepEqual(pm.Means[0], pi.Mean) || !reflect.DeepEqual(pm.Precisions[0], pi.Precision) {
-		t.Fatal("the one-component mixture differs from IVON")
+	for _, bn := range []bool{false, true} {
+		mix, ivon := tinyConfig("mixture"), tinyConfig("ivon")
+		mix.Components, mix.BatchNorm, ivon.BatchNorm = 1, bn, bn
+		m, iv := trained(t, mix), trained(t, ivon)
+		pm, pi := m.Posterior(), iv.Posterior()
+		if !reflect.DeepEqual(pm.Means[0], pi.Mean) || !reflect.DeepEqual(pm.Precisions[0], pi.Precision) ||
+			!reflect.DeepEqual(pm.Buffers, pi.Buffers) || (pm.Buffers != nil) != bn {
+			t.Fatalf("batchnorm %v: the one-component mixture differs from IVON", bn)
+		}
+		em, err := m.Evaluate(test, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ei, err := iv.Evaluate(test, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(em, ei) {
+			t.Errorf("batchnorm %v: evaluations differ:\n mixture %+v\n ivon    %+v", bn, em, ei)
+		}
 	}
-	em, err := m.Evaluate(test, nil)
+}
+
+// TestMixtureBatchNorm: with batch norm every mixture component keeps its
+// own running statistics (component 0's are the network's): they differ
+// between components, the mixture's point and posterior-average
+// predictives are the averages of the components' networks each evaluated
+// with its own statistics, and a component evaluated with another's
+// statistics predicts otherwise. (TestMixtureOfOneIsIVON checks that
+// component 0's statistics are those of an IVON run's.)
+func TestMixtureBatchNorm(t *testing.T) {
+	_, test, _ := sets(t)
+	cfg := tinyConfig("mixture")
+	cfg.BatchNorm, cfg.Components, cfg.TestSamples = true, 3, 5
+	tr := trained(t, cfg)
+	p := tr.Posterior()
+	b := len(tr.Network().Buffers())
+	if b == 0 || len(p.Buffers) != 3*b {
+		t.Fatalf("%d statistics, want 3 × %d", len(p.Buffers), b)
+	}
+	for k := range 3 {
+		if got := p.ComponentBuffers(k); len(got) != b || &got[0] != &p.Buffers[k*b] {
+			t.Fatalf("ComponentBuffers(%d) is not block %d of Buffers", k, k)
+		}
+		for j := range k {
+			if reflect.DeepEqual(p.ComponentBuffers(k), p.ComponentBuffers(j)) {
+				t.Errorf("components %d and %d have the same running statistics", j, k)
+			}
+		}
+	}
+	if p.ComponentBuffers(3) != nil || p.ComponentBuffers(-1) != nil {
+		t.Error("ComponentBuffers out of range is not nil")
+	}
+	if !reflect.DeepEqual(p.ComponentBuffers(0), tr.Network().Buffers()) {
+		t.Error("component 0's statistics are not the network's")
+	}
+	// The predictives, by hand: each network with its component's
+	// statistics.
+	net, err := NewPredictionNetwork(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ei, err := iv.Evaluate(test, nil)
+	net.SetTraining(false)
+	predict := func(theta, bufs []float32, dst []float64, w float64) {
+		copy(net.Buffers(), bufs)
+		if err := accumulate(net, theta, test, dst, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	point := make([]float64, test.N*Classes)
+	pts, ws := p.PointWeights()
+	for k, theta := range pts {
+		predict(theta, p.ComponentBuffers(k), point, ws[k])
+	}
+	avg := make([]float64, test.N*Classes)
+	for s := range cfg.TestSamples {
+		theta, w, err := p.SampleWeights(nil, s, cfg.TestSamples, cfg.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.SampleComponent(s) != s%3 {
+			t.Fatalf("sample %d from component %d", s, p.SampleComponent(s))
+		}
+		predict(theta, p.ComponentBuffers(p.SampleComponent(s)), avg, w)
+	}
+	e, err := tr.Evaluate(test, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(em, ei) {
-		t.Errorf("evaluations differ:\n mixture %+v\n ivon    %+v", em, ei)
+	for name, c := range map[string]struct {
+		probs []float64
+		got   Scores
+	}{"point": {point, e.Mean}, "posterior average": {avg, e.Average}} {
+		want, err := score([][]float64{c.probs}, []*data.Set{test})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(c.got, want) {
+			t.Errorf("%s: Evaluate %+v, by hand %+v", name, c.got, want)
+		}
+	}
+	if !reflect.DeepEqual(tr.Network().Buffers(), p.ComponentBuffers(0)) {
+		t.Error("Evaluate left the trainer's network with other statistics than its own")
+	}
+	// Component 1 with component 0's statistics predicts otherwise.
+	own, other := make([]float64, test.N*Classes), make([]float64, test.N*Classes)
+	predict(pts[1], p.ComponentBuffers(1), own, 1)
+	predict(pts[1], p.ComponentBuffers(0), other, 1)
+	if reflect.DeepEqual(own, other) {
+		t.Error("component 1's predictions do not depend on its statistics")
+	}
+}
+
+// TestMixtureBatchNormRefusedStep: a step that fails in a component k ≥ 1
+// of a mixture with batch norm leaves every component's statistics as they
+// were, and the run then goes on to the straight run's bytes.
+func TestMixtureBatchNormRefusedStep(t *testing.T) {
+	train, _, _ := sets(t)
+	cfg := tinyConfig("mixture")
+	cfg.BatchNorm, cfg.Components, cfg.Epochs = true, 3, 2
+	ref := trained(t, cfg)
+	tr, err := New(cfg, train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const k = 5
+	runSteps(t, tr, k)
+	for _, failAt := range []int{2, 3} { // components 1 and 2 (one evaluation each)
+		before := stateBytes(t, tr)
+		calls := 0
+		tr.corrupt = func(_ int, grad []float32) {
+			if calls++; calls == failAt {
+				grad[0] = float32(math.NaN())
+			}
+		}
+		if _, err := tr.Step(); !errors.Is(err, blr.ErrNonFinite) {
+			t.Fatalf("failing evaluation %d: %v, want a non-finite error", failAt, err)
+		}
+		if !bytes.Equal(stateBytes(t, tr), before) {
+			t.Fatalf("failing evaluation %d: the refused step changed the state", failAt)
+		}
+	}
+	tr.corrupt = nil
+	runSteps(t, tr, tr.TotalSteps()-k)
+	if !bytes.Equal(stateBytes(t, tr), stateBytes(t, ref)) {
+		t.Error("after refused steps the run differs from the straight run")
 	}
 }
 
@@ -427,7 +563,13 @@ func TestNewConfigErrors(t *testing.T) {
 		{"dropout", func(c *Config) { c.Optimizer, c.Hidden = "dropout", []int{} }},
 		{"dropout", func(c *Config) { c.Optimizer, c.Model, c.Hidden = "dropout", "lenet", nil }},
 		{"batchnorm", func(c *Config) { c.Model, c.Hidden, c.BatchNorm = "lenet", nil, true }},
-		{"batchnorm", func(c *Config) { c.Optimizer, c.BatchNorm = "mixture", true }},
+		{"bayesbinn-eps", func(c *Config) { c.BayesBiNNEps = 1e-10 }},
+		{"bayesbinn-eps", func(c *Config) { c.BayesBiNNEps = blr.Off }},
+		{"bayesbinn-eps", func(c *Config) { c.Optimizer, c.BayesBiNNEps = "ste", 1e-10 }},
+		{"bayesbinn-eps", func(c *Config) { c.Optimizer, c.BayesBiNNEps = "mixture", 1e-10 }},
+		{"bayesbinn-eps", func(c *Config) { c.Optimizer, c.BayesBiNNEps = "bayesbinn", math.NaN() }},
+		{"bayesbinn-eps", func(c *Config) { c.Optimizer, c.BayesBiNNEps = "bayesbinn", math.Inf(1) }},
+		{"bayesbinn-eps", func(c *Config) { c.Optimizer, c.BayesBiNNEps = "bayesbinn", -1e-3 }},
 		{"schedule", func(c *Config) { c.Schedule = "step" }},
 		{"temperature", func(c *Config) { c.Temperature = math.NaN() }},
 		{"temperature", func(c *Config) { c.Optimizer, c.Temperature = "ste", 0.5 }},
@@ -458,5 +600,115 @@ func TestNewConfigErrors(t *testing.T) {
 	cfg.Beta1 = blr.Off
 	if _, err := New(cfg, train, nil); err != nil {
 		t.Errorf("bayesbinn with beta1 Off: %v", err)
+	}
+}
+
+// TestBayesBiNNEps: Config.BayesBiNNEps reaches the engine (0: the default
+// 1e-10; blr.Off: ε = 0, the exact relaxed estimator), changes the run, is
+// stored in the state (and left out of the stored configuration when it is
+// the default, so that earlier states read the same), and a resumed run
+// checks it with the other settings.
+func TestBayesBiNNEps(t *testing.T) {
+	train, _, _ := sets(t)
+	run := func(eps float64) (*Trainer, binarySettings) {
+		cfg := tinyConfig("bayesbinn")
+		cfg.Epochs, cfg.Temperature, cfg.BayesBiNNEps = 1, 0.5, eps
+		tr, err := New(cfg, train, nil)
+		if err != nil {
+			t.Fatalf("eps %g: %v", eps, err)
+		}
+		runSteps(t, tr, tr.TotalSteps())
+		return tr, tr.Optimizer().Settings().(binarySettings)
+	}
+	def, sd := run(0)
+	exact, se := run(blr.Off)
+	custom, sc := run(1e-3)
+	if sd.Eps != 1e-10 || se.Eps != 0 || sc.Eps != 1e-3 {
+		t.Errorf("engine ε: default %g, Off %g, 1e-3 %g; want 1e-10, 0, 1e-3", sd.Eps, se.Eps, sc.Eps)
+	}
+	if reflect.DeepEqual(def.Posterior().Latent, exact.Posterior().Latent) {
+		t.Error("ε = 0 and ε = 1e-10 give the same posterior at τ = 0.5")
+	}
+	dir := t.TempDir()
+	for name, tr := range map[string]*Trainer{"default": def, "exact": exact, "custom": custom} {
+		d := filepath.Join(dir, name)
+		if err := tr.Save(d); err != nil {
+			t.Fatal(err)
+		}
+		st, err := ReadState(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Config.BayesBiNNEps != tr.Config().BayesBiNNEps {
+			t.Errorf("%s: stored ε %g, want %g", name, st.Config.BayesBiNNEps, tr.Config().BayesBiNNEps)
+		}
+		f, err := checkpoint.ReadFile(filepath.Join(d, StateFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has := strings.Contains(f.Meta[checkpoint.KeyHyperparameters], "bayesbinn_eps"); has != (name != "default") {
+			t.Errorf("%s: stored configuration %s", name, f.Meta[checkpoint.KeyHyperparameters])
+		}
+		if _, err := Resume(st, train, nil); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// A state whose stored ε differs from its engine settings is refused.
+	st, err := ReadState(filepath.Join(dir, "exact"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Config.BayesBiNNEps = 0
+	if _, err := Resume(st, train, nil); !errors.Is(err, ErrState) {
+		t.Errorf("resuming ε = 0's state as ε = 1e-10: %v, want ErrState", err)
+	}
+}
+
+// TestMixtureComponentsDistinct: the K components start from different
+// initial weights (component 0 from the run's, component k from the k-th
+// initialisation stream), every component takes a step on every minibatch,
+// and the trained components are different networks.
+func TestMixtureComponentsDistinct(t *testing.T) {
+	train, _, _ := sets(t)
+	cfg := tinyConfig("mixture")
+	tr, err := New(cfg, train, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mix := tr.Engine().(*blr.DiagMixture[float32])
+	if mix.Components() != DefaultComponents {
+		t.Fatalf("%d components, want %d", mix.Components(), DefaultComponents)
+	}
+	init := make([][]float32, DefaultComponents)
+	for k := range init {
+		init[k] = slices.Clone(mix.Component(k).Mean())
+	}
+	if !reflect.DeepEqual(init[0], tr.Weights()) {
+		t.Error("component 0 does not start from the run's initial weights")
+	}
+	for i := range init {
+		for j := range i {
+			same := 0
+			for d := range init[i] {
+				if init[i][d] == init[j][d] && init[i][d] != 0 {
+					same++
+				}
+			}
+			if same > len(init[i])/100 {
+				t.Errorf("components %d and %d share %d of %d initial weights", j, i, same, len(init[i]))
+			}
+		}
+	}
+	runSteps(t, tr, tr.TotalSteps())
+	p := tr.Posterior()
+	for k := range init {
+		if got := mix.Component(k).Steps(); got != tr.Steps() {
+			t.Errorf("component %d took %d steps, the run %d", k, got, tr.Steps())
+		}
+		for j := range k {
+			if reflect.DeepEqual(p.Means[k], p.Means[j]) {
+				t.Errorf("components %d and %d end equal", j, k)
+			}
+		}
 	}
 }

@@ -40,10 +40,10 @@ type binaryOpt struct {
 // binaryBuilder builds STE, BinaryConnect or BayesBiNN (package blr's
 // defaults: see blr.STE, blr.BinaryConnect and blr.BayesBiNN). --lr is η for
 // ste and ρ for the others, --beta1 the momentum, --temperature BayesBiNN's
-// τ and --train-samples its number of Gumbel samples.
+// τ, --bayesbinn-eps its ε and --train-samples its number of Gumbel samples.
 func binaryBuilder(name string) Builder {
 	return func(cfg Config, net *nn.Network[float32], params []float32, n, _ int, _ io.Writer) (Optimizer, error) {
-		bc := blr.BinaryConfig{DataSize: float64(n), LR: cfg.LR, Beta1: cfg.Beta1, Temperature: cfg.Temperature, Mask: binaryMask(net)}
+		bc := blr.BinaryConfig{DataSize: float64(n), LR: cfg.LR, Beta1: cfg.Beta1, Temperature: cfg.Temperature, Eps: cfg.BayesBiNNEps, Mask: binaryMask(net)}
 		if cfg.TrainSamples > 1 {
 			bc.Samples = cfg.TrainSamples
 		}

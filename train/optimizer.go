@@ -77,7 +77,9 @@ type Optimizer interface {
 	Settings() any
 	// Posterior fills p's family fields (Family, Mean, Precision, Latent,
 	// Mode, Means, Precisions, Weights, DropProb, Variance) with copies of
-	// the current posterior. The Trainer fills the rest.
+	// the current posterior, and Buffers when it keeps batch-norm
+	// statistics of its own (a mixture's, one set per component). The
+	// Trainer fills the rest (Buffers, when left nil, with the network's).
 	Posterior(p *Posterior)
 }
 
@@ -108,10 +110,11 @@ type Spec struct {
 	// TrainSamples > 1.
 	Sampling bool
 	// Takes lists the hyperparameter flags it uses, of lr,
-	// prior-precision, beta1, beta2, hess-init and temperature: Validate
-	// refuses the others, before any data are loaded. nil leaves the
-	// check to the builder (package blr's engine knows what each of its
-	// optimizers uses).
+	// prior-precision, beta1, beta2, hess-init, temperature and
+	// bayesbinn-eps: Validate refuses the others, before any data are
+	// loaded. nil leaves the check to the builder (package blr's engine
+	// knows what each of its optimizers uses), except for bayesbinn-eps,
+	// which Validate refuses unless Takes lists it.
 	Takes []string
 	// Build builds it.
 	Build Builder
@@ -194,13 +197,13 @@ func init() {
 	registry["ste"] = Spec{Family: FamilyBernoulli, Build: binaryBuilder("ste"), Takes: binary}
 	registry["binaryconnect"] = Spec{Family: FamilyBernoulli, Build: binaryBuilder("binaryconnect"), Takes: binary}
 	registry["bayesbinn"] = Spec{Family: FamilyBernoulli, Bayesian: true, Sampling: true, Build: binaryBuilder("bayesbinn"),
-		Takes: []string{"lr", "beta1", "temperature"}}
+		Takes: []string{"lr", "beta1", "temperature", "bayesbinn-eps"}}
 	registry["dropout"] = Spec{Family: FamilyDropout, Bayesian: true, Build: buildDropout, Takes: []string{"lr", "prior-precision"}}
 	registry["mixture"] = Spec{Family: FamilyMixture, Bayesian: true, Sampling: true, Build: buildMixture}
 }
 
 // hyperFlags are the hyperparameter flags of Spec.Takes.
-var hyperFlags = []string{"lr", "prior-precision", "beta1", "beta2", "hess-init", "temperature"}
+var hyperFlags = []string{"lr", "prior-precision", "beta1", "beta2", "hess-init", "temperature", "bayesbinn-eps"}
 
 // unused refuses the hyperparameters an optimizer does not take, naming the
 // first one set.
@@ -220,6 +223,8 @@ func unused(c *Config, name string, flags ...string) error {
 			v = c.HessInit
 		case "temperature":
 			v = c.Temperature
+		case "bayesbinn-eps":
+			v = c.BayesBiNNEps
 		}
 		if v != 0 {
 			if v == blr.Off {

@@ -33,7 +33,9 @@ import (
 //     weights that leave a unit share it).
 //
 // Buffers holds the batch norms' running statistics (nil without batch
-// norm), which the network predicts with.
+// norm), which the network predicts with. A mixture keeps one set per
+// component, K blocks of the network's length, block k component k's
+// (ComponentBuffers).
 type Posterior struct {
 	Config   Config // the run that produced it: model, data, optimizer, seed, hyperparameters
 	DataSize int    // the number of training examples N
@@ -53,7 +55,7 @@ type Posterior struct {
 	DropProb []float32 // pⱼ, the drop probability of weight j's unit (0: never dropped) (dropout)
 	Variance []float32 // σⱼ² (dropout)
 
-	Buffers []float32 // the batch norms' running means and variances; nil without batch norm
+	Buffers []float32 // the batch norms' running means and variances (K blocks for a mixture); nil without batch norm
 	// Engine holds the optimizer's resolved settings as JSON (β₂ chosen
 	// for the run, the prior precision, …), for people; "" when unknown.
 	Engine string
@@ -63,17 +65,51 @@ type Posterior struct {
 func (t *Trainer) Posterior() *Posterior {
 	p := &Posterior{Config: t.Config(), DataSize: t.set.N, Steps: t.step, Engine: t.Settings()}
 	t.opt.Posterior(p)
-	if b := t.net.Buffers(); len(b) > 0 {
+	if b := t.net.Buffers(); len(b) > 0 && p.Buffers == nil {
 		p.Buffers = slices.Clone(b)
 	}
 	return p
+}
+
+// buffersPer is the number of sets of batch-norm statistics a posterior
+// holds: K for a mixture (one per component), else 1.
+func (p *Posterior) buffersPer() int {
+	if p.Family == FamilyMixture {
+		return max(len(p.Means), 1)
+	}
+	return 1
+}
+
+// ComponentBuffers returns the batch-norm statistics that component k
+// predicts with (a slice of Buffers; nil without batch norm): block k of
+// Buffers for a mixture, whose point network k (PointWeights) and samples
+// s ≡ k mod K (SampleWeights, SampleComponent) are component k's, and
+// Buffers itself for the other families, which have one component (k = 0).
+// It returns nil for k out of range.
+func (p *Posterior) ComponentBuffers(k int) []float32 {
+	per := p.buffersPer()
+	if len(p.Buffers) == 0 || k < 0 || k >= per || len(p.Buffers)%per != 0 {
+		return nil
+	}
+	b := len(p.Buffers) / per
+	return p.Buffers[k*b : (k+1)*b : (k+1)*b]
+}
+
+// SampleComponent returns the component that network s of SampleWeights is
+// drawn from: s mod K for a mixture, else 0.
+func (p *Posterior) SampleComponent(s int) int {
+	if p.Family == FamilyMixture && len(p.Means) > 0 && s >= 0 {
+		return s % len(p.Means)
+	}
+	return 0
 }
 
 // WriteFile writes the posterior to path as a checkpoint of kind
 // "posterior", atomically: F32 tensors "mean" and "precision" (Gaussian);
 // "latent" and "mode" (Bernoulli); "mean" and "precision" of shape [K, D]
 // and the F64 "weights" (mixture); "mean", "drop_prob" and "variance"
-// (dropout); and "buffers" with batch norm. Metadata: algorithm, family,
+// (dropout); and "buffers" with batch norm (of shape [K, B] for a mixture,
+// component k's statistics in row k). Metadata: algorithm, family,
 // hyperparameters (the Config), data_size, step, model and, when known,
 // engine.
 func (p *Posterior) WriteFile(path string) error {
@@ -115,7 +151,15 @@ func (p *Posterior) WriteFile(path string) error {
 		add(tensorVariance, p.Variance)
 	}
 	if p.Buffers != nil {
-		add(tensorBuffers, p.Buffers)
+		if p.Family == FamilyMixture {
+			k := len(p.Means)
+			if len(p.Buffers)%k != 0 {
+				return fmt.Errorf("train: saving the posterior: %d batch-norm statistics for %d components", len(p.Buffers), k)
+			}
+			add(tensorBuffers, p.Buffers, k, len(p.Buffers)/k)
+		} else {
+			add(tensorBuffers, p.Buffers)
+		}
 	}
 	if err := checkpoint.WriteFile(path, f); err != nil {
 		return fmt.Errorf("train: saving the posterior: %w", err)
@@ -185,7 +229,11 @@ func ReadPosterior(path string) (*Posterior, error) {
 		return nil, bad("%v", err)
 	}
 	if b := net.Buffers(); len(b) > 0 {
-		if p.Buffers, err = f32(tensorBuffers, len(b)); err != nil {
+		shape := []int{len(b)}
+		if p.Family == FamilyMixture {
+			shape = []int{p.Config.Components, len(b)}
+		}
+		if p.Buffers, err = f32(tensorBuffers, shape...); err != nil {
 			return nil, bad("%v", err)
 		}
 	}
@@ -300,8 +348,8 @@ func (p *Posterior) check(net *nn.Network[float32]) error {
 	default:
 		return fmt.Errorf("unknown family %q", p.Family)
 	}
-	if b := net.Buffers(); len(p.Buffers) != len(b) {
-		return fmt.Errorf("buffers has %d entries, the model's batch norms need %d", len(p.Buffers), len(b))
+	if b := net.Buffers(); len(p.Buffers) != len(b)*p.buffersPer() {
+		return fmt.Errorf("buffers has %d entries, the model's batch norms need %d", len(p.Buffers), len(b)*p.buffersPer())
 	}
 	return nil
 }
@@ -310,7 +358,8 @@ func (p *Posterior) check(net *nn.Network[float32]) error {
 // "mean-weights" scores) and their weights, which sum to 1: the mean m
 // (Gaussian), the mode network sign λ (Bernoulli), the mean of q,
 // (1−p)⊙m (dropout: the network with its dropout layers in evaluation
-// mode), or the K component means weighted by π (mixture). The networks
+// mode), or the K component means weighted by π (mixture; network k
+// predicts with ComponentBuffers(k)). The networks
 // are the posterior's own slices or new ones; do not modify them.
 func (p *Posterior) PointWeights() (nets [][]float32, weights []float64) {
 	switch p.Family {
@@ -337,7 +386,9 @@ func (p *Posterior) PointWeights() (nets [][]float32, weights []float64) {
 // sum to 1). The draws: θ = m + ε/√P (Gaussian); wⱼ = +1 with probability
 // sigmoid(2λⱼ), else −1 (Bernoulli); z ⊙ m with one z_u ~ Bernoulli(1−p_u)
 // per unit (dropout, σ → 0: MC dropout on the prediction network); a draw of
-// component s mod K, weighted so that component k carries π_k (mixture).
+// component s mod K (SampleComponent), weighted so that component k
+// carries π_k (mixture); with batch norm, network s predicts with
+// ComponentBuffers(SampleComponent(s)).
 // It returns an error wrapping ErrImproper when a precision is not positive.
 func (p *Posterior) SampleWeights(dst []float32, s, S int, seed uint64) ([]float32, float64, error) {
 	sm, err := p.sampler(S, seed)
@@ -527,7 +578,8 @@ var ErrImproper = errors.New("train: the posterior cannot be sampled")
 // S = samples networks θₛ drawn from a stream of seed (SampleWeights; the
 // same seed gives the same metrics). The network is the prediction network
 // of the posterior's Config (NewPredictionNetwork: no dropout layers) in
-// evaluation mode, with the posterior's batch-norm statistics. The result
+// evaluation mode, with the posterior's batch-norm statistics (a mixture's
+// networks each with their component's, ComponentBuffers). The result
 // does not depend on GOMAXPROCS.
 func (p *Posterior) Evaluate(test, ood *data.Set, samples int, seed uint64) (*Evaluation, error) {
 	return EvaluateEnsemble([]*Posterior{p}, test, ood, samples, seed)
@@ -582,10 +634,19 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 			samplers[i] = sm
 		}
 		net.SetTraining(false)
-		if len(p.Buffers) > 0 {
-			copy(net.Buffers(), p.Buffers)
+	}
+	// Each network predicts with its component's batch-norm statistics; the
+	// networks are left with component 0's (the trainer's network: its own).
+	useBuffers := func(m, k int) {
+		if b := ps[m].ComponentBuffers(k); b != nil {
+			copy(nets[m].Buffers(), b)
 		}
 	}
+	defer func() {
+		for m := range ps {
+			useBuffers(m, 0)
+		}
+	}()
 	e := &Evaluation{Test: test.Name, Samples: samples}
 	sets := []*data.Set{test}
 	if ood != nil {
@@ -600,6 +661,7 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 	for m, p := range ps {
 		pts, ws := p.PointWeights()
 		for k, theta := range pts {
+			useBuffers(m, k)
 			for i, s := range sets {
 				if err := accumulate(nets[m], theta, s, probs[i], member*ws[k]); err != nil {
 					return nil, err
@@ -621,6 +683,7 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		theta := make([]float32, sm.dim())
 		for s := range samples {
 			w := sm.draw(theta, s)
+			useBuffers(m, ps[m].SampleComponent(s))
 			for i, set := range sets {
 				if err := accumulate(nets[m], theta, set, probs[i], member*w); err != nil {
 					return nil, fmt.Errorf("posterior sample %d: %w", s, err)
@@ -650,8 +713,8 @@ func (p *Posterior) fits(net *nn.Network[float32]) error {
 		return fmt.Errorf("train: posterior has %d means and %d precisions, the model %d weights: %w",
 			len(p.Mean), len(p.Precision), n, ErrImproper)
 	}
-	if b := net.Buffers(); len(p.Buffers) != len(b) {
-		return fmt.Errorf("train: the posterior has %d batch-norm statistics, the model %d: %w", len(p.Buffers), len(b), ErrImproper)
+	if b := net.Buffers(); len(p.Buffers) != len(b)*p.buffersPer() {
+		return fmt.Errorf("train: the posterior has %d batch-norm statistics, the model %d: %w", len(p.Buffers), len(b)*p.buffersPer(), ErrImproper)
 	}
 	return nil
 }

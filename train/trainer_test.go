@@ -113,8 +113,10 @@ func TestResumeBitIdentical(t *testing.T) {
 	dropBN.BatchNorm, dropBN.Dropout, dropBN.Hidden = true, 0.5, []int{8, 6}
 	mix2 := tinyConfig("mixture")
 	mix2.Components, mix2.TrainSamples, mix2.Schedule = 2, 2, "cosine"
+	mixBN := tinyConfig("mixture")
+	mixBN.Components, mixBN.BatchNorm, mixBN.Schedule = 3, true, "cosine"
 	variants = append(variants, variant{"bayesbinn+bn+cosine", bn}, variant{"ivon+bn+cosine", ivonBN},
-		variant{"dropout+bn", dropBN}, variant{"mixture-k2-s2+cosine", mix2})
+		variant{"dropout+bn", dropBN}, variant{"mixture-k2-s2+cosine", mix2}, variant{"mixture-k3+bn+cosine", mixBN})
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			cfg := v.cfg
@@ -210,7 +212,7 @@ func TestSeedMatters(t *testing.T) {
 // straight run's bytes.
 func TestNonFiniteStepRefused(t *testing.T) {
 	train, _, _ := sets(t)
-	for _, opt := range []string{"adam", "ivon", "vogn", "ivon+bn", "bayesbinn+bn", "dropout", "mixture"} {
+	for _, opt := range []string{"adam", "ivon", "vogn", "ivon+bn", "bayesbinn+bn", "dropout", "mixture", "mixture+bn"} {
 		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
 			t.Run(fmt.Sprintf("%s/%v", opt, bad), func(t *testing.T) {
 				name, bn := strings.CutSuffix(opt, "+bn")

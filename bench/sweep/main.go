@@ -164,6 +164,8 @@ func main() {
 		test      = flag.Bool("test", false, "train on the whole training set and evaluate on the TEST set (only after the settings are written down)")
 		testS     = flag.Int("test-samples", -1, "posterior-average samples (-1: train.DefaultTestSamples)")
 		ood       = flag.Bool("ood", true, "evaluate the OOD AUROC (the other image set's test set)")
+		dataDir   = flag.String("data-dir", "", "directory of the data set's IDX files (default: its default place)")
+		oodDir    = flag.String("ood-dir", "", "directory of the OOD set's IDX files (default: its default place)")
 		stats     = flag.Bool("stats", false, "record quantiles of h after every epoch")
 		opts      = flag.String("opt", "ivon", "optimizers")
 		seeds     = flag.String("seed", "1", "seeds")
@@ -194,7 +196,7 @@ func main() {
 	var oodSet *data.Set
 	if *ood {
 		var err error
-		if oodSet, err = train.LoadOOD(*dataName, "", *testSize); err != nil {
+		if oodSet, err = train.LoadOOD(*dataName, *oodDir, *testSize); err != nil {
 			fmt.Fprintln(os.Stderr, "sweep:", err)
 			os.Exit(1)
 		}
@@ -209,7 +211,7 @@ func main() {
 		}
 		c := cfg
 		c.Seed = seed
-		tr, ev, err := train.LoadData(c, "")
+		tr, ev, err := train.LoadData(c, *dataDir)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "sweep:", err)
 			os.Exit(1)

@@ -249,11 +249,20 @@ func runPredictives(p *train.Posterior, test, ood *data.Set, samples int, seed u
 		return nil, err
 	}
 	net.SetTraining(false)
-	if b := net.Buffers(); len(b) > 0 {
-		if len(p.Buffers) != len(b) {
-			return nil, fmt.Errorf("the posterior has %d batch-norm statistics, its model %d", len(p.Buffers), len(b))
+	if b := net.Buffers(); len(b) > 0 || len(p.Buffers) > 0 {
+		want := len(b) // one set of statistics per component (K for a mixture)
+		if p.Family == train.FamilyMixture {
+			want *= len(p.Means)
 		}
-		copy(b, p.Buffers)
+		if len(p.Buffers) != want {
+			return nil, fmt.Errorf("the posterior has %d batch-norm statistics, its model %d", len(p.Buffers), want)
+		}
+	}
+	// useBuffers gives the network component k's batch-norm statistics.
+	useBuffers := func(k int) {
+		if b := p.ComponentBuffers(k); b != nil {
+			copy(net.Buffers(), b)
+		}
 	}
 	sets := []*data.Set{test}
 	if ood != nil {
@@ -264,12 +273,13 @@ func runPredictives(p *train.Posterior, test, ood *data.Set, samples int, seed u
 			return nil, fmt.Errorf("%s has %d features per example, the model takes %d", s.Name, s.D, net.InShape().Size())
 		}
 	}
-	probs := func(thetas func(yield func([]float32, float64) error) error) ([][]float64, error) {
+	probs := func(thetas func(yield func([]float32, float64, int) error) error) ([][]float64, error) {
 		out := make([][]float64, len(sets))
 		for i, s := range sets {
 			out[i] = make([]float64, s.N*train.Classes)
 		}
-		err := thetas(func(theta []float32, w float64) error {
+		err := thetas(func(theta []float32, w float64, component int) error {
+			useBuffers(component)
 			if len(theta) != net.NumParams() {
 				return fmt.Errorf("the posterior's networks have %d weights, its model %d", len(theta), net.NumParams())
 			}
@@ -282,13 +292,13 @@ func runPredictives(p *train.Posterior, test, ood *data.Set, samples int, seed u
 		})
 		return out, err
 	}
-	point, err := probs(func(yield func([]float32, float64) error) error {
+	point, err := probs(func(yield func([]float32, float64, int) error) error {
 		nets, ws := p.PointWeights()
 		if len(nets) == 0 {
 			return fmt.Errorf("the %s posterior has no point network", p.Family)
 		}
 		for k, theta := range nets {
-			if err := yield(theta, ws[k]); err != nil {
+			if err := yield(theta, ws[k], k); err != nil {
 				return err
 			}
 		}
@@ -302,7 +312,7 @@ func runPredictives(p *train.Posterior, test, ood *data.Set, samples int, seed u
 	res := []predictive{{name: label}}
 	all := [][][]float64{point}
 	if samples > 0 {
-		avg, err := probs(func(yield func([]float32, float64) error) error {
+		avg, err := probs(func(yield func([]float32, float64, int) error) error {
 			var theta []float32
 			for s := range samples {
 				var w float64
@@ -310,7 +320,7 @@ func runPredictives(p *train.Posterior, test, ood *data.Set, samples int, seed u
 				if theta, w, err = p.SampleWeights(theta, s, samples, seed); err != nil {
 					return err
 				}
-				if err := yield(theta, w); err != nil {
+				if err := yield(theta, w, p.SampleComponent(s)); err != nil {
 					return fmt.Errorf("posterior sample %d: %w", s, err)
 				}
 			}

@@ -146,3 +146,22 @@ func TestPlotMoonsNN(t *testing.T) {
 	mustRun(t, "plot", "moons", "--out", out, "--n", "40", "--steps", "50", "--samples", "2", "--grid", "20")
 	checkPNG(t, filepath.Join(out, "moons_nn.png"))
 }
+
+// TestPlotMixtureBatchNorm: blr plot predicts a mixture with batch norm as
+// blr train does, each component with its own running statistics: the
+// ECEs it prints are those of metrics.json.
+func TestPlotMixtureBatchNorm(t *testing.T) {
+	if _, err := data.MNISTDir(); err != nil {
+		t.Skip(err)
+	}
+	run := t.TempDir()
+	mustRun(t, tiny("--optimizer", "mixture", "--batchnorm", "--components", "3", "--test-samples", "4", "--ood", "none", "--out", run)...)
+	stdout := mustRun(t, "plot", "--run", run, "--out", t.TempDir(), "--ood", "none")
+	m := readMetrics(t, run)
+	for _, k := range []string{"mean_weights", "posterior_average"} {
+		want := m[k].(map[string]any)["ece"].(float64)
+		if !strings.Contains(stdout, fmt.Sprintf("ECE %.4f", want)) {
+			t.Errorf("%s ECE %.4f not in the output:\n%s", k, want, stdout)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func init() {
 const trainUsage = `usage: blr train [--data mnist|fashion-mnist] [--model mlp|lenet] [--hidden 500,300]
                  [--optimizer NAME] [--epochs N] [--batch B] [--seed S]
                  [--train-samples K] [--test-samples K] [--lr X] [--prior-precision X]
-                 [--beta1 X] [--beta2 X] [--hess-init X] [--temperature T]
+                 [--beta1 X] [--beta2 X] [--hess-init X] [--temperature T] [--bayesbinn-eps E]
                  [--components K] [--dropout P] [--batchnorm] [--schedule cosine]
                  [--out DIR] [--resume DIR] [--stop-after-epoch E] [more flags below]
 
@@ -44,7 +44,11 @@ Optimizers and the posterior each learns:
   ste binaryconnect         binary weights ±1 (the dense and conv weights;
                             biases stay 0): latent weights, the mode sign λ
   bayesbinn                 binary weights: Bernoulli p(w=+1) = sigmoid(2λ)
-                            (Gumbel-softmax, --temperature τ, default 1e-10)
+                            (Gumbel-softmax, --temperature τ, default 1e-10;
+                            --bayesbinn-eps ε of the factor (1−w²+ε)/(τ(1−μ²+ε)),
+                            default 1e-10: with τ = 1e-10 the published
+                            small-temperature variant; 0: the exact relaxed
+                            estimator, for τ around 0.1–1)
   dropout                   dropout-SGD as the rule: non-inverted --dropout P
                             (default 0.2) before every dense layer but the
                             first; MC dropout at test time
@@ -57,7 +61,8 @@ means, averaged) and with the posterior average over --test-samples networks
 mixture; 0 for the others, whose "posterior" is not one).
 
 --batchnorm puts a batch norm without affine parameters after every dense
-layer (BayesBiNN's MLP); --schedule cosine decays the step size to 0 over the
+layer (BayesBiNN's MLP; with --optimizer mixture each component keeps its own
+running statistics); --schedule cosine decays the step size to 0 over the
 run. --hidden 2048,2048,2048 is the MLP of the BayesBiNN paper.
 
 With --out DIR it writes DIR/posterior.safetensors, DIR/metrics.json (with
@@ -124,6 +129,7 @@ type trainFlags struct {
 	cfg                           train.Config
 	hidden                        string
 	lr, prior, b1, b2, hess, temp hyperFlag
+	bbEps                         hyperFlag
 	dataDir, oodDir, ood          string
 	out, resume                   string
 	stopAfter                     int
@@ -136,7 +142,7 @@ type trainFlags struct {
 // must agree with the stored run.
 var configFlags = []string{"data", "model", "hidden", "optimizer", "epochs", "batch", "seed",
 	"train-samples", "test-samples", "train-size", "test-size", "validation", "lr", "prior-precision", "beta1", "beta2", "hess-init",
-	"temperature", "components", "dropout", "batchnorm", "schedule"}
+	"temperature", "bayesbinn-eps", "components", "dropout", "batchnorm", "schedule"}
 
 func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs := newFlags("train", stderr)
@@ -158,6 +164,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs.Var(&f.b2, "beta2", "curvature average `β2` (default: the optimizer's, or chosen from the run's length)")
 	fs.Var(&f.hess, "hess-init", "initial curvature `h0` (default: the optimizer's)")
 	fs.Var(&f.temp, "temperature", "temperature `τ`: bayesbinn's Gumbel-softmax temperature (default 1e-10), or the posterior tempering of the Gaussian optimizers that take one (default 1)")
+	fs.Var(&f.bbEps, "bayesbinn-eps", "`ε` of bayesbinn's Gumbel-softmax factor (1−w²+ε)/(τ(1−μ²+ε)) (default 1e-10, the published variant; 0: the exact relaxed estimator)")
 	fs.IntVar(&c.Components, "components", 0, "mixture components `K` of --optimizer mixture (default 3)")
 	fs.Float64Var(&c.Dropout, "dropout", 0, "drop probability `P` of --optimizer dropout's layers (default 0.2)")
 	fs.BoolVar(&c.BatchNorm, "batchnorm", false, "a batch norm without affine parameters after every dense layer of the MLP")
@@ -193,7 +200,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 		c.Hidden = nil
 	}
 	c.LR, c.PriorPrecision, c.Beta1, c.Beta2, c.HessInit = f.lr.config(), f.prior.config(), f.b1.config(), f.b2.config(), f.hess.config()
-	c.Temperature = f.temp.config()
+	c.Temperature, c.BayesBiNNEps = f.temp.config(), f.bbEps.config()
 	if !f.set["test-samples"] {
 		c.TestSamples = train.DefaultTestSamples(strings.ToLower(strings.TrimSpace(c.Optimizer)))
 	}
@@ -269,6 +276,8 @@ func (f *trainFlags) agree(stored train.Config) error {
 			a, b = given.HessInit, stored.HessInit
 		case "temperature":
 			a, b = given.Temperature, stored.Temperature
+		case "bayesbinn-eps":
+			a, b = given.BayesBiNNEps, stored.BayesBiNNEps
 		case "components":
 			a, b = given.Components, stored.Components
 		case "dropout":

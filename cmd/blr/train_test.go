@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bayesrule/blr"
 	"github.com/bayesrule/blr/data"
 	"github.com/bayesrule/blr/train"
 )
@@ -182,7 +184,13 @@ func TestTrainBadFlags(t *testing.T) {
 		{[]string{"--optimizer", "dropout", "--dropout", "1"}, "--dropout"},
 		{[]string{"--optimizer", "dropout", "--hidden", "none"}, "--dropout"},
 		{[]string{"--model", "lenet", "--hidden", "none", "--batchnorm"}, "--batchnorm"},
-		{[]string{"--optimizer", "mixture", "--batchnorm"}, "--batchnorm"},
+		{[]string{"--bayesbinn-eps", "-1"}, "-bayesbinn-eps"},
+		{[]string{"--bayesbinn-eps", "NaN"}, "-bayesbinn-eps"},
+		{[]string{"--bayesbinn-eps", "Inf"}, "-bayesbinn-eps"},
+		{[]string{"--bayesbinn-eps", "tiny"}, "-bayesbinn-eps"},
+		{[]string{"--bayesbinn-eps", "1e-10"}, "--bayesbinn-eps 1e-10"},
+		{[]string{"--optimizer", "ste", "--bayesbinn-eps", "0"}, "--bayesbinn-eps 0"},
+		{[]string{"--optimizer", "mixture", "--bayesbinn-eps", "1e-3"}, "--bayesbinn-eps 0.001"},
 		{[]string{"--schedule", "step"}, "--schedule"},
 		{[]string{"--epoch-eval", "all"}, "--epoch-eval"},
 		{[]string{"--temperature", "-1"}, "-temperature"},
@@ -402,10 +410,15 @@ func TestTrainFamilies(t *testing.T) {
 		{"--optimizer", "bayesbinn", "--batchnorm", "--lr", "0.01", "--temperature", "1", "--schedule", "cosine", "--test-samples", "3"},
 		{"--optimizer", "dropout", "--dropout", "0.3", "--hidden", "16,8", "--test-samples", "3", "--ood", "none"},
 		{"--optimizer", "mixture", "--components", "2", "--test-samples", "3", "--epoch-eval", "full"},
+		{"--optimizer", "mixture", "--batchnorm", "--components", "3", "--test-samples", "4", "--ood", "none"},
 		{"--optimizer", "ivon", "--batchnorm", "--test-samples", "2", "--epoch-eval", "none", "--ood", "none"},
 	}
 	for _, args := range cases {
-		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
+		name := strings.Join(args[:2], " ")
+		if slices.Contains(args, "--batchnorm") {
+			name += " +batchnorm"
+		}
+		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			mustRun(t, tiny(append(args, "--epochs", "2", "--out", dir)...)...)
 			m := readMetrics(t, dir)
@@ -455,8 +468,9 @@ func TestTrainResumeFamilies(t *testing.T) {
 	for _, args := range [][]string{
 		{"--optimizer", "bayesbinn", "--batchnorm", "--schedule", "cosine", "--lr", "0.01", "--test-samples", "2"},
 		{"--optimizer", "mixture", "--components", "2", "--test-samples", "2"},
+		{"--optimizer", "mixture", "--batchnorm", "--components", "3", "--schedule", "cosine", "--test-samples", "2"},
 	} {
-		t.Run(args[1], func(t *testing.T) {
+		t.Run(strings.Join(args[1:3], " "), func(t *testing.T) {
 			base := t.TempDir()
 			straight, stopped := filepath.Join(base, "straight"), filepath.Join(base, "stopped")
 			run := tiny(append(args, "--epochs", "3", "--ood", "none")...)
@@ -539,5 +553,64 @@ func TestEpochEvalFailure(t *testing.T) {
 	}
 	if st, err := train.ReadState(dir); err != nil || st.Step != 8 {
 		t.Errorf("the run did not finish its steps: %v, %v", st, err)
+	}
+}
+
+// TestTrainBayesBiNNEps: --bayesbinn-eps sets BayesBiNN's ε (0: the exact
+// relaxed estimator), is stored with the run, and a resumed run checks it
+// like the other settings.
+func TestTrainBayesBiNNEps(t *testing.T) {
+	f, err := parseTrainFlags([]string{"--optimizer", "bayesbinn", "--bayesbinn-eps", "0"}, io.Discard)
+	if err != nil || f.cfg.BayesBiNNEps != blr.Off {
+		t.Fatalf("--bayesbinn-eps 0: %v, ε %g; want blr.Off", err, f.cfg.BayesBiNNEps)
+	}
+	f, err = parseTrainFlags([]string{"--optimizer", "bayesbinn", "--bayesbinn-eps", "2.5e-6"}, io.Discard)
+	if err != nil || f.cfg.BayesBiNNEps != 2.5e-6 {
+		t.Fatalf("--bayesbinn-eps 2.5e-6: %v, ε %g", err, f.cfg.BayesBiNNEps)
+	}
+	if f, err = parseTrainFlags([]string{"--optimizer", "bayesbinn"}, io.Discard); err != nil || f.cfg.BayesBiNNEps != 0 {
+		t.Fatalf("no --bayesbinn-eps: %v, ε %g; want 0 (the default)", err, f.cfg.BayesBiNNEps)
+	}
+	if !strings.Contains(trainUsage, "--bayesbinn-eps") {
+		t.Error("the train help does not document --bayesbinn-eps")
+	}
+	base := t.TempDir()
+	straight, stopped := filepath.Join(base, "straight"), filepath.Join(base, "stopped")
+	run := tiny("--optimizer", "bayesbinn", "--temperature", "0.5", "--bayesbinn-eps", "0", "--test-samples", "2", "--epochs", "2", "--ood", "none")
+	mustRun(t, append(run, "--out", straight)...)
+	mustRun(t, append(run, "--out", stopped, "--stop-after-epoch", "1")...)
+	st, err := train.ReadState(stopped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Config.BayesBiNNEps != blr.Off {
+		t.Errorf("stored ε %g, want blr.Off (an explicit 0)", st.Config.BayesBiNNEps)
+	}
+	for _, v := range []string{"1e-10", "0.001"} {
+		code, _, errs := runCLI(t, "train", "--resume", stopped, "--bayesbinn-eps", v)
+		if code == 0 || !strings.Contains(errs, "--bayesbinn-eps "+v) || !strings.Contains(errs, "resumed run's 0") {
+			t.Errorf("resume with --bayesbinn-eps %s: exit %d, %q", v, code, errs)
+		}
+	}
+	mustRun(t, "train", "--resume", stopped, "--bayesbinn-eps", "0", "--ood", "none")
+	for _, name := range []string{"posterior.safetensors", "state.safetensors"} {
+		want, err := os.ReadFile(filepath.Join(straight, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(stopped, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the straight run's", name)
+		}
+	}
+	// A run with the default ε: --bayesbinn-eps 0 on resume is refused.
+	def := filepath.Join(base, "default")
+	mustRun(t, tiny("--optimizer", "bayesbinn", "--epochs", "2", "--stop-after-epoch", "1", "--ood", "none", "--out", def)...)
+	code, _, errs := runCLI(t, "train", "--resume", def, "--bayesbinn-eps", "0")
+	if code == 0 || !strings.Contains(errs, "--bayesbinn-eps 0 does not match the resumed run's default") {
+		t.Errorf("resume of a default-ε run with --bayesbinn-eps 0: exit %d, %q", code, errs)
 	}
 }
