@@ -8,9 +8,11 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/bayesrule/blr/expfam"
 	"github.com/bayesrule/blr/internal/randn"
+	"github.com/bayesrule/blr/internal/vec"
 )
 
 // Float is the element type of the diagonal engine: float32 to train
@@ -797,6 +799,21 @@ func (d *Diag[F]) drawRange(lo, hi int) (int, F) {
 	theta = theta[:len(eps)]
 	m = m[:len(eps)]
 	h0, delta0 := F(d.opt.HessInit), F(d.delta0)
+	if vec.Enabled && h != nil && dv == nil && is32[F]() {
+		// The AVX2 kernel makes these operations (see package vec); the
+		// loop below takes the rest, and the first failure.
+		var c vec.DrawConsts
+		c.NT.Set(float32(nt))
+		c.Delta.Set(float32(delta0))
+		k := vec.Draw(as32(theta), as32(u), as32(eps), as32(h), as32(m), &c)
+		if k > 0 {
+			eps, h, m, theta = eps[k:], h[k:], m[k:], theta[k:]
+			if u != nil {
+				u = u[k:]
+			}
+			lo += k
+		}
+	}
 	for j, e := range eps {
 		hj := h0
 		if h != nil {
@@ -817,6 +834,21 @@ func (d *Diag[F]) drawRange(lo, hi int) (int, F) {
 		}
 	}
 	return -1, 0
+}
+
+// is32 reports whether F is a 4-byte float, which the AVX2 kernels of
+// package vec take.
+func is32[F Float]() bool {
+	var z F
+	return unsafe.Sizeof(z) == 4
+}
+
+// as32 reinterprets x, of a 4-byte F (is32), as []float32; nil stays nil.
+func as32[F Float](x []F) []float32 {
+	if x == nil {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
 // finite reports whether x is neither NaN nor ±Inf.
@@ -1435,6 +1467,24 @@ func (d *Diag[F]) updateIVON(sc *stepConsts, lo, hi int, f *stepFails) {
 	alpha, invB1, clip := F(sc.alpha), F(sc.invB1), F(sc.clip)
 	nclip := -clip
 	eps, dj := F(d.opt.Eps), F(d.delta0)
+	if vec.Enabled && is32[F]() {
+		// The AVX2 kernel makes the operations of the blocks below (see
+		// package vec); they take the rest, and the first failure.
+		var c vec.IVONConsts
+		c.Delta.Set(float32(dj))
+		c.Rho.Set(float32(rho))
+		c.Half.Set(0.5)
+		c.One.Set(1)
+		c.Beta1.Set(float32(beta1))
+		c.OneMinusBeta1.Set(float32(omb1))
+		c.InvB1.Set(float32(invB1))
+		c.Eps.Set(float32(eps))
+		c.Clip.Set(float32(clip))
+		c.NegClip.Set(float32(nclip))
+		c.Alpha.Set(float32(alpha))
+		lo += vec.IVON(as32(d.m[lo:hi]), as32(d.g[lo:hi]), as32(d.hh[lo:hi]), as32(d.h[lo:hi]), as32(part(d.gbar, lo, hi)),
+			as32(d.sm[lo:hi]), as32(d.sh[lo:hi]), as32(part(d.sg, lo, hi)), &c)
+	}
 	var hnb, gbb, mnb [blockLen]F
 	for b0 := lo; b0 < hi; b0 += blockLen {
 		b1 := min(b0+blockLen, hi)
@@ -1579,6 +1629,22 @@ func (d *Diag[F]) updateNewton(sc *stepConsts, lo, hi int, f *stepFails) {
 // h′ = β₂h + ρĥ, momentum or none, φ = √, the decay in the gradient or
 // decoupled, no clipping, the delta method, a scalar δ and m₀ = 0.
 func (d *Diag[F]) updateAdam(sc *stepConsts, lo, hi int, f *stepFails) {
+	if vec.Enabled && is32[F]() {
+		// The AVX2 kernel makes the operations of the loop below (see
+		// package vec); the loop takes the rest, and the first failure.
+		var c vec.AdamConsts
+		c.Delta.Set(float32(d.delta0))
+		c.Alpha.Set(float32(sc.alpha))
+		c.Beta2.Set(float32(sc.beta2))
+		c.Rho.Set(float32(sc.rho))
+		c.Beta1.Set(float32(sc.beta1))
+		c.OneMinusBeta1.Set(1 - float32(sc.beta1))
+		c.InvB1.Set(float32(sc.invB1))
+		c.InvB2.Set(float32(sc.invB2))
+		c.Eps.Set(float32(d.opt.Eps))
+		lo += vec.Adam(as32(d.m[lo:hi]), as32(d.g[lo:hi]), as32(d.h[lo:hi]), as32(part(d.gbar, lo, hi)),
+			as32(d.sm[lo:hi]), as32(d.sh[lo:hi]), as32(part(d.sg, lo, hi)), &c, d.opt.Decay == DecayInGradient)
+	}
 	m := d.m[lo:hi:hi]
 	n := len(m)
 	g, h := d.g[lo:hi:hi][:n], d.h[lo:hi:hi][:n]

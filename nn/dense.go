@@ -7,7 +7,8 @@ import (
 	"github.com/bayesrule/blr/internal/gemm"
 )
 
-// dense implements [Dense]: y = x·Wᵀ + b on a batch of rows.
+// dense implements [Dense]: y = x·Wᵀ + b on a batch of rows. A batch of
+// mostly zero inputs takes the sparse path (sparse.go).
 type dense[F Float] struct {
 	in, out int
 	x       []F // input of the last forward (not owned)
@@ -15,6 +16,55 @@ type dense[F Float] struct {
 	y, dx   []F
 	x2, dy2 []F // squares for the per-example trick
 	acc     []F
+
+	// The sparse path: whether the last forward took it, the batch's
+	// nonzeros, and Wᵀ (the forward) or dWᵀ (the weight gradient), in×out.
+	sparse bool
+	nz     csr[F]
+	wt     []F
+	run    runner
+	// the sparse pass being run by part
+	op    int
+	p, dy []F
+	batch int
+	scale F
+	grad  []F
+}
+
+// The passes of the sparse path, each split by rows of its result.
+const (
+	opTransposeW  = iota // Wᵀ into wt
+	opSparseY            // y = b + Σ x_ik·Wᵀ_k
+	opSparseDW           // dWᵀ_k = Σ_i x_ik·δ_i into wt
+	opTransposeDW        // grad = scale·(dWᵀ)ᵀ
+)
+
+func (l *dense[F]) part(h int) {
+	switch l.op {
+	case opTransposeW:
+		lo, hi := halves(l.in, h)
+		transpose(l.wt, l.p[:l.out*l.in], l.out, l.in, lo, hi, 1)
+	case opSparseY:
+		lo, hi := halves(l.batch, h)
+		b := l.p[l.out*l.in:]
+		for i := lo; i < hi; i++ {
+			y := l.y[i*l.out : (i+1)*l.out]
+			copy(y, b)
+			t0, t1 := l.nz.ptr[i], l.nz.ptr[i+1]
+			axpyRows(y, l.wt, l.out, l.nz.idx[t0:t1], l.nz.val[t0:t1])
+		}
+	case opSparseDW:
+		lo, hi := halves(l.in, h)
+		for k := lo; k < hi; k++ {
+			acc := l.wt[k*l.out : (k+1)*l.out]
+			clear(acc)
+			t0, t1 := l.nz.cptr[k], l.nz.cptr[k+1]
+			axpyRows(acc, l.dy, l.out, l.nz.cidx[t0:t1], l.nz.cval[t0:t1])
+		}
+	case opTransposeDW:
+		lo, hi := halves(l.out, h)
+		transpose(l.grad, l.wt, l.in, l.out, lo, hi, l.scale)
+	}
 }
 
 func (l *dense[F]) blocks() []block { return []block{{"W", l.out * l.in}, {"b", l.out}} }
@@ -28,11 +78,22 @@ func (l *dense[F]) reserve(batch int) {
 func (l *dense[F]) forward(p, x []F, batch int, _ bool) []F {
 	w, b := p[:l.out*l.in], p[l.out*l.in:]
 	y := l.y[:batch*l.out]
+	l.x, l.x2ok = x, false
+	l.sparse = l.nz.build(x, batch, l.in)
+	if l.sparse {
+		l.wt = grow(l.wt, l.in*l.out)
+		l.p, l.batch = p, batch
+		l.op = opTransposeW
+		l.run.run(l)
+		l.op = opSparseY
+		l.run.run(l)
+		l.p = nil
+		return y
+	}
 	for i := range batch {
 		copy(y[i*l.out:(i+1)*l.out], b)
 	}
 	gemm.Gemm(false, true, batch, l.out, l.in, 1, x, l.in, w, l.in, 1, y, l.out)
-	l.x, l.x2ok = x, false
 	return y
 }
 
@@ -40,7 +101,17 @@ func (l *dense[F]) backward(p, dy []F, batch int, ps pass[F]) []F {
 	nw := l.out * l.in
 	x := l.x
 	if ps.grad != nil {
-		gemm.Gemm(true, false, l.out, l.in, batch, ps.scale, dy, l.out, x, l.in, 0, ps.grad[:nw], l.in)
+		if l.sparse {
+			l.nz.columns(batch, l.in)
+			l.dy, l.grad, l.scale = dy[:batch*l.out], ps.grad[:nw], ps.scale
+			l.op = opSparseDW
+			l.run.run(l)
+			l.op = opTransposeDW
+			l.run.run(l)
+			l.dy, l.grad = nil, nil
+		} else {
+			gemm.Gemm(true, false, l.out, l.in, batch, ps.scale, dy, l.out, x, l.in, 0, ps.grad[:nw], l.in)
+		}
 		colSums(ps.grad[nw:], dy, batch, l.out, ps.scale)
 	}
 	if ps.sq != nil {

@@ -66,7 +66,22 @@
 // # Speed and determinism
 //
 // Products go through package internal/gemm (pure Go with assembly
-// micro-kernels by default, OpenBLAS with -tags openblas). Work is split
+// micro-kernels by default, OpenBLAS with -tags openblas).
+//
+// With the Go products, a Dense layer whose batch of inputs is mostly zeros
+// (at most 35% nonzeros, measured on every batch) multiplies over the
+// nonzeros only: the forward pass adds, for each example, the rows of Wᵀ
+// of its nonzero inputs, and the weight gradient adds, for each input, the
+// output gradients of the examples where it is nonzero; the input gradient
+// stays a dense product. MNIST's pixels are about 81% zeros (a batch of 128
+// has about 19% nonzeros), so the first layer of an MLP does about a fifth
+// of the multiply-adds, and the forward and backward pass of the MLP
+// 784-500-300-10 take about 15% less time (measured 3.6 against 4.2 ms per
+// batch of 128 on two shared cores); Fashion-MNIST (about 50% zeros) and
+// hidden layers after ReLU stay above the threshold and are multiplied
+// densely. With OpenBLAS the dense products are faster and the sparse path
+// is off. The choice depends on the batch alone, so it is deterministic;
+// results differ from the dense products' in the last bits. Work is split
 // between two goroutines by fixed rules that depend on the shapes only, and
 // every reduction runs in a fixed order, so results are bit-identical for
 // any GOMAXPROCS (with OpenBLAS, for a fixed OPENBLAS_NUM_THREADS only).

@@ -200,7 +200,7 @@ type layer[F Float] interface {
 func build[F Float](spec Layer, in, out Shape) layer[F] {
 	switch l := spec.(type) {
 	case Dense:
-		return &dense[F]{in: in.Size(), out: l.Out}
+		return &dense[F]{in: in.Size(), out: l.Out, run: newRunner()}
 	case Conv2D:
 		return newConv[F](l, in, out)
 	case MaxPool:

@@ -2,6 +2,8 @@
 
 package gemm
 
+import "github.com/bayesrule/blr/internal/vec"
+
 // The assembly micro-kernels (kernel_amd64.s) need AVX2 and FMA; without
 // them the plain-Go kernels run.
 var (
@@ -11,7 +13,7 @@ var (
 
 // hasAVX2FMA reports whether the CPU and the operating system support AVX2
 // and FMA (CPUID leaves 1 and 7, and the YMM state enabled in XCR0).
-var hasAVX2FMA = detect()
+var hasAVX2FMA = vec.HasAVX2FMA()
 
 func init() {
 	if hasAVX2FMA {
@@ -20,23 +22,6 @@ func init() {
 		d64 = impl[float64]{mr: 6, nr: 8, kc: 256, mc: 48, nc: 2048, kern: kernAVX64,
 			dot: &dotImpl[float64]{lanes: 4, k4x3: dotAVX64, k1: dot1AVX64}}
 	}
-}
-
-func detect() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, c1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if c1&fma == 0 || c1&osxsave == 0 || c1&avx == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state saved by the OS
-		return false
-	}
-	_, b7, _, _ := cpuid(7, 0)
-	return b7&(1<<5) != 0 // AVX2
 }
 
 // kernAVX32 is the 6×16 float32 micro-kernel.
@@ -134,7 +119,3 @@ func sgemmKernel6x16B(kc int, a, b *float32, ldb int, c *float32, ldc int)
 //
 //go:noescape
 func dgemmKernel6x8B(kc int, a, b *float64, ldb int, c *float64, ldc int)
-
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-func xgetbv() (eax, edx uint32)

@@ -165,31 +165,66 @@ func (g *xoshiro) next() uint64 {
 }
 
 // fillStream fills dst from stream s of key, with mean + std⊙ε when mean is
-// not nil.
+// not nil. The generator's state lives in four locals, not in the struct,
+// so that the compiler keeps it in registers: through memory every draw
+// would wait for the stores of the one before.
 func fillStream[F Float](dst, mean, std []F, key uint64, s int) {
-	if mean != nil {
-		mean = mean[:len(dst)]
-		std = std[:len(dst)]
-	}
 	g := newStream(key, s)
+	s0, s1, s2, s3 := g.s0, g.s1, g.s2, g.s3
+	if mean == nil {
+		for i := range dst {
+			u := bits.RotateLeft64(s0+s3, 23) + s0 // xoshiro256++, as next
+			t := s1 << 17
+			s2 ^= s0
+			s3 ^= s1
+			s1 ^= s2
+			s0 ^= s3
+			s2 ^= t
+			s3 = bits.RotateLeft64(s3, 45)
+			l := u & (layers - 1)
+			j := u >> 11 // 53 bits, disjoint from the layer and sign bits
+			var x float64
+			if j < zk[l] {
+				x = float64(j) * zw[l] // inside the layer's rectangle: ~99% of draws
+			} else {
+				x, s0, s1, s2, s3 = slowState(s0, s1, s2, s3, l, j)
+			}
+			// Bit 8 of u is the sign, moved to bit 63 without a branch: a
+			// branch on a random bit is mispredicted half the time.
+			dst[i] = F(math.Float64frombits(math.Float64bits(x) | (u&layers)<<55))
+		}
+		return
+	}
+	mean = mean[:len(dst)]
+	std = std[:len(dst)]
 	for i := range dst {
-		u := g.next()
+		u := bits.RotateLeft64(s0+s3, 23) + s0
+		t := s1 << 17
+		s2 ^= s0
+		s3 ^= s1
+		s1 ^= s2
+		s0 ^= s3
+		s2 ^= t
+		s3 = bits.RotateLeft64(s3, 45)
 		l := u & (layers - 1)
-		j := u >> 11 // 53 bits, disjoint from the layer and sign bits
+		j := u >> 11
 		var x float64
 		if j < zk[l] {
-			x = float64(j) * zw[l] // inside the layer's rectangle: ~99% of draws
+			x = float64(j) * zw[l]
 		} else {
-			x, g = slow(g, l, j)
+			x, s0, s1, s2, s3 = slowState(s0, s1, s2, s3, l, j)
 		}
-		// Bit 8 of u is the sign, moved to bit 63 without a branch: a
-		// branch on a random bit is mispredicted half the time.
 		e := F(math.Float64frombits(math.Float64bits(x) | (u&layers)<<55))
-		if mean != nil {
-			e = mean[i] + std[i]*e
-		}
-		dst[i] = e
+		dst[i] = mean[i] + std[i]*e
 	}
+}
+
+// slowState is slow on a generator held in four words.
+//
+//go:noinline
+func slowState(s0, s1, s2, s3, l, j uint64) (x float64, t0, t1, t2, t3 uint64) {
+	x, g := slow(xoshiro{s0, s1, s2, s3}, l, j)
+	return x, g.s0, g.s1, g.s2, g.s3
 }
 
 // slow finishes a draw that fell outside the rectangle of layer l: in the
