@@ -10,6 +10,13 @@
 // 2000, doi:10.18637/jss.v005.i08): about 99% of draws cost one 64-bit
 // random number, one comparison and one multiplication.
 //
+// On amd64 with AVX2, float32 draws come from assembly kernels that run
+// the four streams (or, in each of the two goroutines of a large fill, its
+// two streams, two draws apart) in the lanes of YMM registers, and hand the
+// draws that leave the ziggurat's rectangles to scalar code. They write the
+// same bits as the Go code, which stays the reference (and the code under
+// -tags purego and on other architectures).
+//
 // The output is a function of the key and the length of the destination
 // only. The number of streams is a constant, and the goroutines that run the
 // streams (at most two) do not change what any stream writes, so results are
@@ -57,6 +64,10 @@ func Sample[F Float](dst, mean, std []F, key uint64) {
 // fill is Fill (mean and std nil) or Sample.
 func fill[F Float](dst, mean, std []F, key uint64) {
 	if len(dst) < parallelLen || runtime.GOMAXPROCS(0) == 1 {
+		if unsafe.Sizeof(dst[0]) == 4 && useLanes && len(dst) >= Streams*laneBlock {
+			fillLanes(as[float32](dst), as[float32](mean), as[float32](std), key)
+			return
+		}
 		for s := range Streams {
 			fillStream(chunk(dst, s), chunk(mean, s), chunk(std, s), key, s)
 		}
@@ -76,11 +87,21 @@ func fill[F Float](dst, mean, std []F, key uint64) {
 	})
 	helperMu.Lock()
 	jobs <- j // the helper fills the second half of the streams
-	for s := range Streams / 2 {
-		fillStream(chunk(dst, s), chunk(mean, s), chunk(std, s), key, s)
-	}
+	fillHalf(dst, mean, std, key, 0)
 	<-done
 	helperMu.Unlock()
+}
+
+// fillHalf fills the chunks of streams s and s+1: one goroutine's share of
+// a parallel fill.
+func fillHalf[F Float](dst, mean, std []F, key uint64, s int) {
+	if unsafe.Sizeof(dst[0]) == 4 && useLanes {
+		fillPair(as[float32](dst), as[float32](mean), as[float32](std), key, s)
+		return
+	}
+	for t := s; t < s+2; t++ {
+		fillStream(chunk(dst, t), chunk(mean, t), chunk(std, t), key, t)
+	}
 }
 
 // as reinterprets x as a slice of T, a float type of the same size; nil
@@ -117,12 +138,10 @@ var (
 
 func helper() {
 	for j := range jobs {
-		for s := Streams / 2; s < Streams; s++ {
-			if j.f32[0] != nil {
-				fillStream(chunk(j.f32[0], s), chunk(j.f32[1], s), chunk(j.f32[2], s), j.key, s)
-			} else {
-				fillStream(chunk(j.f64[0], s), chunk(j.f64[1], s), chunk(j.f64[2], s), j.key, s)
-			}
+		if j.f32[0] != nil {
+			fillHalf(j.f32[0], j.f32[1], j.f32[2], j.key, Streams/2)
+		} else {
+			fillHalf(j.f64[0], j.f64[1], j.f64[2], j.key, Streams/2)
 		}
 		done <- struct{}{}
 	}
@@ -170,6 +189,13 @@ func (g *xoshiro) next() uint64 {
 // would wait for the stores of the one before.
 func fillStream[F Float](dst, mean, std []F, key uint64, s int) {
 	g := newStream(key, s)
+	fillFrom(dst, mean, std, &g)
+}
+
+// fillFrom is fillStream from generator g, which it leaves advanced past
+// the draws it made. It is the reference that the vector kernels match bit
+// for bit, and it finishes the parts of their chunks that they leave.
+func fillFrom[F Float](dst, mean, std []F, g *xoshiro) {
 	s0, s1, s2, s3 := g.s0, g.s1, g.s2, g.s3
 	if mean == nil {
 		for i := range dst {
@@ -193,6 +219,7 @@ func fillStream[F Float](dst, mean, std []F, key uint64, s int) {
 			// branch on a random bit is mispredicted half the time.
 			dst[i] = F(math.Float64frombits(math.Float64bits(x) | (u&layers)<<55))
 		}
+		*g = xoshiro{s0, s1, s2, s3}
 		return
 	}
 	mean = mean[:len(dst)]
@@ -217,6 +244,7 @@ func fillStream[F Float](dst, mean, std []F, key uint64, s int) {
 		e := F(math.Float64frombits(math.Float64bits(x) | (u&layers)<<55))
 		dst[i] = mean[i] + std[i]*e
 	}
+	*g = xoshiro{s0, s1, s2, s3}
 }
 
 // slowState is slow on a generator held in four words.
@@ -238,7 +266,11 @@ func slow(g xoshiro, l, j uint64) (float64, xoshiro) {
 		}
 		x := float64(j) * zw[l]
 		y := zf[l] + float64(g.next()>>11)*0x1p-53*(zf[l+1]-zf[l])
-		if y < math.Exp(-0.5*x*x) {
+		// The chord decides most draws without math.Exp, and the same
+		// way: it is within zc[l].d of what math.Exp returns.
+		c := &zc[l]
+		h := zf[l] + c.s*(c.b-x)
+		if y < h-c.d || y <= h+c.d && y < math.Exp(-0.5*x*x) {
 			return x, g
 		}
 		u := g.next()
@@ -273,9 +305,16 @@ var (
 	zk [layers]uint64
 	zw [layers]float64
 	zf [layers + 1]float64
+	// zc[l] is the chord of exp(−x²/2) over the wedge of layer l ≥ 1,
+	// zf[l] + s·(b − x) for x from b = x_l down to x_{l+1}, and d bounds how
+	// far math.Exp(−0.5·x·x) is from it there, rounding included.
+	zc [layers]struct{ b, s, d float64 }
 )
 
-func init() { build() }
+func init() {
+	build()
+	initLanes()
+}
 
 // build lays out 256 layers of equal area v under f(x) = exp(−x²/2), x ≥ 0:
 // layer 0 is the rectangle [0, r]×[0, f(r)] plus the tail beyond r, and layer
@@ -325,4 +364,15 @@ func build() {
 	}
 	zf[0] = f(r) // layer 0's wedge test is never used: its overflow is the tail
 	zf[layers] = 1
+	for l := 1; l < layers; l++ {
+		// |f − chord| ≤ max|f″|·(b − a)²/8 on [a, b], and f″(x) = (x² − 1)·f(x)
+		// is at most max(|a² − 1|, |b² − 1|)·f(a) there in size. The slack
+		// 1e-12 covers the rounding of the chord, of −0.5·x·x and of
+		// math.Exp (all below 1e-15, as f ≤ 1), and of this bound.
+		a, b := xs[l+1], xs[l]
+		m := max(math.Abs(a*a-1), math.Abs(b*b-1)) * zf[l+1]
+		zc[l].b = b
+		zc[l].s = (zf[l+1] - zf[l]) / (b - a)
+		zc[l].d = 1.01*m*(b-a)*(b-a)/8 + 1e-12
+	}
 }

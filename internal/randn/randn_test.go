@@ -1,6 +1,7 @@
 package randn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -219,4 +220,36 @@ func BenchmarkNormFloat64_400k(b *testing.B) {
 			x[i] = float32(r.NormFloat64())
 		}
 	}
+}
+
+// mlpWeights is the weight count of the 784-500-300-10 MLP that IVON
+// samples every step.
+const mlpWeights = 545810
+
+// benchMLP times f on mlpWeights draws through the scalar code and each
+// kernel that this build and CPU have, on one and two threads.
+func benchMLP(b *testing.B, f func(key uint64)) {
+	eachKernel(b, func(name string) {
+		for _, procs := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/procs=%d", name, procs), func(b *testing.B) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				var key uint64
+				for b.Loop() {
+					key++
+					f(key)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/mlpWeights, "ns/normal")
+			})
+		}
+	})
+}
+
+func BenchmarkFillMLP(b *testing.B) {
+	x := make([]float32, mlpWeights)
+	benchMLP(b, func(key uint64) { Fill(x, key) })
+}
+
+func BenchmarkSampleMLP(b *testing.B) {
+	x, m, s := make([]float32, mlpWeights), make([]float32, mlpWeights), make([]float32, mlpWeights)
+	benchMLP(b, func(key uint64) { Sample(x, m, s, key) })
 }
