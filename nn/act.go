@@ -10,6 +10,35 @@ import (
 type relu[F Float] struct {
 	n     int
 	y, dx []F
+	run   runner
+	// The pass in flight for part: forward (x into y) or backward (dy
+	// masked into dx), over len elements.
+	back  bool
+	x, dy []F
+}
+
+// reluSplit is the least number of elements worth splitting between the
+// two goroutines (LeNet's first ReLU has 602 112 at batch 128).
+const reluSplit = 1 << 15
+
+func (l *relu[F]) part(h int) {
+	n := len(l.x)
+	if l.back {
+		n = len(l.dy)
+	}
+	lo, hi := halves(n, h)
+	if l.back {
+		reluMask(l.dx[lo:hi], l.dy[lo:hi], l.y[lo:hi])
+		return
+	}
+	reluForward(l.y[lo:hi], l.x[lo:hi])
+}
+
+// reluForward writes max(x, 0) to y.
+func reluForward[F Float](y, x []F) {
+	for i, v := range x[:len(y)] {
+		y[i] = max(v, 0)
+	}
 }
 
 func (l *relu[F]) blocks() []block { return nil }
@@ -21,9 +50,13 @@ func (l *relu[F]) reserve(batch int) {
 
 func (l *relu[F]) forward(_, x []F, batch int, _ bool) []F {
 	y := l.y[:batch*l.n]
-	for i, v := range x[:len(y)] {
-		y[i] = max(v, 0)
+	if len(y) < reluSplit || l.run.done == nil {
+		reluForward(y, x)
+		return y
 	}
+	l.back, l.x = false, x[:len(y)]
+	l.run.run(l)
+	l.x = nil
 	return y
 }
 
@@ -32,7 +65,13 @@ func (l *relu[F]) backward(_, dy []F, batch int, ps pass[F]) []F {
 		return nil
 	}
 	dx := l.dx[:batch*l.n]
-	reluMask(dx, dy[:len(dx)], l.y[:len(dx)])
+	if len(dx) < reluSplit || l.run.done == nil {
+		reluMask(dx, dy[:len(dx)], l.y[:len(dx)])
+		return dx
+	}
+	l.back, l.dy = true, dy[:len(dx)]
+	l.run.run(l)
+	l.dy = nil
 	return dx
 }
 

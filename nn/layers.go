@@ -206,7 +206,7 @@ func build[F Float](spec Layer, in, out Shape) layer[F] {
 	case MaxPool:
 		return &maxPool[F]{in: in, outS: out, size: l.Size, stride: l.stride(), run: newRunner()}
 	case ReLU:
-		return &relu[F]{n: in.Size()}
+		return &relu[F]{n: in.Size(), run: newRunner()}
 	case Tanh:
 		return &tanh[F]{n: in.Size()}
 	case Flatten:
