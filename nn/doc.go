@@ -77,11 +77,15 @@
 // has about 19% nonzeros), so the first layer of an MLP does about a fifth
 // of the multiply-adds, and the forward and backward pass of the MLP
 // 784-500-300-10 take about 15% less time (measured 3.6 against 4.2 ms per
-// batch of 128 on two shared cores); Fashion-MNIST (about 50% zeros) and
-// hidden layers after ReLU stay above the threshold and are multiplied
-// densely. With OpenBLAS the dense products are faster and the sparse path
-// is off. The choice depends on the batch alone, so it is deterministic;
-// results differ from the dense products' in the last bits. Work is split
+// batch of 128 on two shared cores). Fashion-MNIST's pixels (about 50%
+// zeros) stay above the threshold; hidden layers after a ReLU take the
+// sparse path whenever their batch is sparse enough (in an IVON run on
+// Fashion-MNIST most batches of the MLP's two hidden layers do; in an Adam
+// run on MNIST none does). With OpenBLAS the dense products are faster and
+// the sparse path is off. The choice depends on the batch alone, so it is
+// deterministic; results differ from the dense products' in the last bits
+// (and the AVX2 products, which fuse multiply and add, from the plain Go
+// loops of other machines). Work is split
 // between two goroutines by fixed rules that depend on the shapes only, and
 // every reduction runs in a fixed order, so results are bit-identical for
 // any GOMAXPROCS (with OpenBLAS, for a fixed OPENBLAS_NUM_THREADS only).
