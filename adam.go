@@ -27,7 +27,7 @@ const (
 // HessInit 0, PriorPrecision 0 (torch's weight_decay = PriorPrecision /
 // DataSize; DataSize required when set). Others must be zero.
 func Adam[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "adam", cfg: cfg}
+	r := newResolver("adam", cfg)
 	return build(r, params, adamOptions(r, DecayInGradient, 0))
 }
 
@@ -44,7 +44,7 @@ func Adam[F Float](params []F, cfg Config) (*Diag[F], error) {
 // 0.01·DataSize (torch's weight_decay = 0.01), so DataSize is required unless
 // PriorPrecision is given (blr.Off: no decay).
 func AdamW[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "adamw", cfg: cfg}
+	r := newResolver("adamw", cfg)
 	def := adamWeightDecay * cfg.DataSize
 	if cfg.PriorPrecision == 0 && cfg.DataSize == 0 {
 		r.fail("DataSize", cfg.DataSize, "required for the default weight decay 0.01 = PriorPrecision/DataSize (or set PriorPrecision, blr.Off for none)")

@@ -60,7 +60,7 @@ const (
 // relaxed estimator); PriorProb ½; InitScale 10 (λ = ±10 by the sign of
 // params: pass randomly initialised params; Off: λ = params); Mask nil.
 func BayesBiNN[F Float](params []F, cfg BinaryConfig) (*Binary[F], error) {
-	r := &binResolver{name: "bayesbinn", cfg: cfg}
+	r := newBinResolver("bayesbinn", cfg)
 	if cfg.DataSize == 0 {
 		r.fail("DataSize", cfg.DataSize, "required: the number of training examples N")
 	}

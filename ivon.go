@@ -63,7 +63,7 @@ const (
 // ClipRadius none; Temperature 1; Curvature CurvPrice (the oracle can supply
 // CurvGGNDiag, CurvExactDiag, CurvEmpiricalFisher or CurvMCFisher instead).
 func IVON[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "ivon", cfg: cfg}
+	r := newResolver("ivon", cfg)
 	r.unused("Eps")
 	h0 := r.float("HessInit", cfg.HessInit, ivonHessInit)
 	if h0 == 0 {
@@ -104,7 +104,7 @@ func IVON[F Float](params []F, cfg Config) (*Diag[F], error) {
 // Curvature CurvPrice (or CurvExactDiag, CurvGGNDiag, CurvEmpiricalFisher,
 // CurvMCFisher from the oracle).
 func IBLRDiag[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "iblr-diag", cfg: cfg}
+	r := newResolver("iblr-diag", cfg)
 	r.unused("Beta1", "Beta2", "Eps", "ClipRadius")
 	rho := r.float("LR", cfg.LR, iblrRate)
 	if !(rho > 0 && rho <= 1) {

@@ -32,7 +32,7 @@ const (
 // Beta1 0; Beta2 from Steps (Beta2For; warns when h cannot learn); HessInit
 // 0.5; Eps 0; Curvature CurvEmpiricalFisher.
 func OGN[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "ogn", cfg: cfg}
+	r := newResolver("ogn", cfg)
 	r.unused("Samples", "ClipRadius", "Temperature")
 	b1 := r.float("Beta1", cfg.Beta1, 0)
 	return build(r, params, DiagOptions{

@@ -58,18 +58,48 @@ type Config struct {
 	Warn io.Writer
 }
 
-// resolver applies defaults and Off to a Config for one optimizer, keeping
-// the first error.
-type resolver struct {
+// checker keeps the first configuration error of one optimizer's
+// constructor, prefixed with the optimizer's name.
+type checker struct {
 	name string
-	cfg  Config
 	err  error
 }
 
-func (r *resolver) fail(field string, v any, reason string) {
-	if r.err == nil {
-		r.err = &ConfigError{Field: field, Value: v, Reason: r.name + ": " + reason}
+func (c *checker) fail(field string, v any, reason string) {
+	if c.err == nil {
+		c.err = &ConfigError{Field: field, Value: v, Reason: c.name + ": " + reason}
 	}
+}
+
+// unused fails for the first of fields that value reports as set.
+func (c *checker) unused(fields []string, value func(field string) (v any, set bool)) {
+	for _, f := range fields {
+		if v, set := value(f); set {
+			c.fail(f, v, "not used by this optimizer")
+		}
+	}
+}
+
+// samples returns the Monte Carlo sample count n, default 1.
+func (c *checker) samples(n int) int {
+	switch {
+	case n == 0:
+		return 1
+	case n < 0:
+		c.fail("Samples", n, "must be ≥ 1")
+	}
+	return n
+}
+
+// resolver applies defaults and Off to a Config for one optimizer, keeping
+// the first error.
+type resolver struct {
+	checker
+	cfg Config
+}
+
+func newResolver(name string, cfg Config) *resolver {
+	return &resolver{checker: checker{name: name}, cfg: cfg}
 }
 
 // float returns v, def when v is 0, and 0 when v is Off.
@@ -87,68 +117,42 @@ func (r *resolver) float(field string, v, def float64) float64 {
 
 // unused fails if any of the named fields is set.
 func (r *resolver) unused(fields ...string) {
-	c := &r.cfg
-	set := map[string]bool{
-		"DataSize":       c.DataSize != 0,
-		"PriorPrecision": c.PriorPrecision != 0,
-		"LR":             c.LR != 0,
-		"Beta1":          c.Beta1 != 0,
-		"Beta2":          c.Beta2 != 0,
-		"HessInit":       c.HessInit != 0,
-		"Eps":            c.Eps != 0,
-		"Samples":        c.Samples != 0,
-		"Steps":          c.Steps != 0,
-		"Curvature":      c.Curvature != CurvDefault,
-		"ClipRadius":     c.ClipRadius != 0,
-		"Temperature":    c.Temperature != 0,
-	}
-	for _, f := range fields {
-		if set[f] {
-			r.fail(f, fieldValue(c, f), "not used by this optimizer")
-		}
-	}
+	r.checker.unused(fields, func(f string) (any, bool) { return fieldValue(&r.cfg, f) })
 }
 
-func fieldValue(c *Config, f string) any {
+// fieldValue returns the value of field f of c and whether it is set.
+func fieldValue(c *Config, f string) (any, bool) {
 	switch f {
 	case "DataSize":
-		return c.DataSize
+		return c.DataSize, c.DataSize != 0
 	case "PriorPrecision":
-		return c.PriorPrecision
+		return c.PriorPrecision, c.PriorPrecision != 0
 	case "LR":
-		return c.LR
+		return c.LR, c.LR != 0
 	case "Beta1":
-		return c.Beta1
+		return c.Beta1, c.Beta1 != 0
 	case "Beta2":
-		return c.Beta2
+		return c.Beta2, c.Beta2 != 0
 	case "HessInit":
-		return c.HessInit
+		return c.HessInit, c.HessInit != 0
 	case "Eps":
-		return c.Eps
+		return c.Eps, c.Eps != 0
 	case "Samples":
-		return c.Samples
+		return c.Samples, c.Samples != 0
 	case "Steps":
-		return c.Steps
+		return c.Steps, c.Steps != 0
 	case "Curvature":
-		return c.Curvature
+		return c.Curvature, c.Curvature != CurvDefault
 	case "ClipRadius":
-		return c.ClipRadius
+		return c.ClipRadius, c.ClipRadius != 0
 	case "Temperature":
-		return c.Temperature
+		return c.Temperature, c.Temperature != 0
 	}
-	return nil
+	return nil, false
 }
 
 // samples returns Samples, default 1.
-func (r *resolver) samples() int {
-	switch {
-	case r.cfg.Samples == 0:
-		return 1
-	case r.cfg.Samples < 0:
-		r.fail("Samples", r.cfg.Samples, "must be ≥ 1")
-	}
-	return r.cfg.Samples
-}
+func (r *resolver) samples() int { return r.checker.samples(r.cfg.Samples) }
 
 // curvature returns Curvature, def when unset, checking it is one of allowed.
 func (r *resolver) curvature(def CurvatureKind, allowed ...CurvatureKind) CurvatureKind {

@@ -23,7 +23,7 @@ const (
 // torch's alpha, 0.99; Eps 1e-8; HessInit 0; PriorPrecision 0 (DataSize
 // required when set). Others must be zero.
 func RMSprop[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "rmsprop", cfg: cfg}
+	r := newResolver("rmsprop", cfg)
 	r.unused("Beta1", "Samples", "Curvature", "ClipRadius", "Temperature")
 	return build(r, params, DiagOptions{
 		DataSize:       r.dataSize(false),

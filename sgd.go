@@ -21,7 +21,7 @@ const sgdLR = 0.3
 // torch's momentum μ, 0; PriorPrecision 0 (with DataSize required when set, as
 // torch's weight_decay = PriorPrecision/DataSize). Others must be zero.
 func SGD[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "sgd", cfg: cfg}
+	r := newResolver("sgd", cfg)
 	r.unused("Beta2", "HessInit", "Eps", "Samples", "Curvature", "ClipRadius", "Temperature")
 	opt := DiagOptions{
 		DataSize:       r.dataSize(false),

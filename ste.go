@@ -671,15 +671,12 @@ type BinaryConfig struct {
 
 // binResolver applies defaults and Off to a BinaryConfig.
 type binResolver struct {
-	name string
-	cfg  BinaryConfig
-	err  error
+	checker
+	cfg BinaryConfig
 }
 
-func (r *binResolver) fail(field string, v any, reason string) {
-	if r.err == nil {
-		r.err = &ConfigError{Field: field, Value: v, Reason: r.name + ": " + reason}
-	}
+func newBinResolver(name string, cfg BinaryConfig) *binResolver {
+	return &binResolver{checker: checker{name: name}, cfg: cfg}
 }
 
 func (r *binResolver) float(field string, v, def float64) float64 {
@@ -696,34 +693,21 @@ func (r *binResolver) float(field string, v, def float64) float64 {
 
 func (r *binResolver) unused(fields ...string) {
 	c := &r.cfg
-	for _, f := range fields {
-		var v any
+	r.checker.unused(fields, func(f string) (any, bool) {
 		switch f {
 		case "Beta1":
-			if c.Beta1 != 0 {
-				v = c.Beta1
-			}
+			return c.Beta1, c.Beta1 != 0
 		case "Samples":
-			if c.Samples != 0 {
-				v = c.Samples
-			}
+			return c.Samples, c.Samples != 0
 		case "Temperature":
-			if c.Temperature != 0 {
-				v = c.Temperature
-			}
+			return c.Temperature, c.Temperature != 0
 		case "Eps":
-			if c.Eps != 0 {
-				v = c.Eps
-			}
+			return c.Eps, c.Eps != 0
 		case "PriorProb":
-			if c.PriorProb != 0 {
-				v = c.PriorProb
-			}
+			return c.PriorProb, c.PriorProb != 0
 		}
-		if v != nil {
-			r.fail(f, v, "not used by this optimizer")
-		}
-	}
+		return nil, false
+	})
 }
 
 // prior returns λ₀ = ½ logit p from PriorProb (default ½).
@@ -739,15 +723,7 @@ func (r *binResolver) prior() float64 {
 	return 0.5 * (math.Log(p) - math.Log1p(-p))
 }
 
-func (r *binResolver) samples() int {
-	switch {
-	case r.cfg.Samples == 0:
-		return 1
-	case r.cfg.Samples < 0:
-		r.fail("Samples", r.cfg.Samples, "must be ≥ 1")
-	}
-	return r.cfg.Samples
-}
+func (r *binResolver) samples() int { return r.checker.samples(r.cfg.Samples) }
 
 func buildBinary[F Float](r *binResolver, params []F, opt BinaryOptions) (*Binary[F], error) {
 	if r.err != nil {
@@ -784,7 +760,7 @@ func buildBinary[F Float](r *binResolver, params []F, opt BinaryOptions) (*Binar
 // params: the network's real initialisation), or > 0 for ±InitScale; Beta1
 // (momentum on the direction) 0; Mask nil. Others must be zero.
 func STE[F Float](params []F, cfg BinaryConfig) (*Binary[F], error) {
-	r := &binResolver{name: "ste", cfg: cfg}
+	r := newBinResolver("ste", cfg)
 	r.unused("Samples", "Temperature", "Eps", "PriorProb")
 	n := r.float("DataSize", cfg.DataSize, 1)
 	eta := r.float("LR", cfg.LR, steLR)
@@ -813,7 +789,7 @@ func STE[F Float](params []F, cfg BinaryConfig) (*Binary[F], error) {
 // (0, 1]); PriorProb ½ (λ₀ = 0); InitScale Off (λ = params), or > 0;
 // Beta1 0; Mask nil. Others must be zero.
 func BinaryConnect[F Float](params []F, cfg BinaryConfig) (*Binary[F], error) {
-	r := &binResolver{name: "binaryconnect", cfg: cfg}
+	r := newBinResolver("binaryconnect", cfg)
 	r.unused("Samples", "Temperature", "Eps")
 	if cfg.DataSize == 0 {
 		r.fail("DataSize", cfg.DataSize, "required: the number of training examples N")

@@ -30,7 +30,7 @@ const (
 // Config fields and defaults: DataSize required; PriorPrecision 50; LR 1e-2;
 // Beta1 0.9; Beta2 0.999; HessInit 0; Eps 0; Samples 1.
 func Vadam[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "vadam", cfg: cfg}
+	r := newResolver("vadam", cfg)
 	r.unused("Curvature", "ClipRadius", "Temperature")
 	return build(r, params, DiagOptions{
 		DataSize:       r.dataSize(true),

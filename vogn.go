@@ -20,7 +20,7 @@ package blr
 // Beta1 0.9; Beta2 from Steps (Beta2For; warns when h cannot learn); HessInit
 // 0.5; Eps 0; Samples 1; Temperature 1; Curvature CurvEmpiricalFisher.
 func VOGN[F Float](params []F, cfg Config) (*Diag[F], error) {
-	r := &resolver{name: "vogn", cfg: cfg}
+	r := newResolver("vogn", cfg)
 	r.unused("ClipRadius")
 	b1 := r.float("Beta1", cfg.Beta1, vognBeta1)
 	return build(r, params, DiagOptions{

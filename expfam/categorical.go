@@ -218,3 +218,22 @@ func (q *Categorical) NaturalFromExpectation(dst, mu []float64) ([]float64, erro
 	}
 	return dst, nil
 }
+
+// Softmax writes softmax(f) into p (len(p) ≥ len(f)) and returns
+// log Σ exp f, both computed with the maximum of f subtracted so that
+// nothing overflows: −log p[y] is the returned value minus f[y].
+func Softmax(p, f []float64) float64 {
+	hi := math.Inf(-1)
+	for _, v := range f {
+		hi = math.Max(hi, v)
+	}
+	var z float64
+	for c, v := range f {
+		p[c] = math.Exp(v - hi)
+		z += p[c]
+	}
+	for c := range f {
+		p[c] /= z
+	}
+	return hi + math.Log(z)
+}

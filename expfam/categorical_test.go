@@ -147,3 +147,29 @@ func TestNewCategoricalErrors(t *testing.T) {
 	_, err = q.NaturalFromExpectation(nil, []float64{1})
 	famCheckErr(t, "NaturalFromExpectation", err, "sum(μ) = 1")
 }
+
+func TestSoftmax(t *testing.T) {
+	for _, f := range [][]float64{{0}, {1, 2, 3}, {-5, 0.5, 2, -1}, {1000, 999, -1000}} {
+		p := make([]float64, len(f))
+		logZ := expfam.Softmax(p, f)
+		// The reference: the same sums in higher range, by shifting with f[0].
+		var z float64
+		for _, v := range f {
+			z += math.Exp(v - f[0])
+		}
+		want := f[0] + math.Log(z)
+		if math.Abs(logZ-want) > 1e-12*math.Max(1, math.Abs(want)) {
+			t.Errorf("Softmax(%v) log-normaliser %v, want %v", f, logZ, want)
+		}
+		var sum float64
+		for c, v := range f {
+			sum += p[c]
+			if w := math.Exp(v - want); math.Abs(p[c]-w) > 1e-12 {
+				t.Errorf("Softmax(%v)[%d] = %v, want %v", f, c, p[c], w)
+			}
+		}
+		if math.Abs(sum-1) > 1e-14 {
+			t.Errorf("Softmax(%v) sums to %v", f, sum)
+		}
+	}
+}

@@ -172,17 +172,9 @@ func (p *problem) exampleGrad(g []float64, i int, theta []float64) float64 {
 			f[c] = mat.Dot(w.RowView(c), mat.NewVecDense(d, x))
 		}
 		y := p.labels[i]
-		hi := math.Inf(-1)
-		for _, v := range f {
-			hi = math.Max(hi, v)
-		}
-		var z float64
-		for c, v := range f {
-			pr[c] = math.Exp(v - hi)
-			z += pr[c]
-		}
+		logZ := expfam.Softmax(pr, f)
 		for c := range k {
-			r := pr[c] / z
+			r := pr[c]
 			if c == y {
 				r--
 			}
@@ -190,6 +182,6 @@ func (p *problem) exampleGrad(g []float64, i int, theta []float64) float64 {
 				g[c*d+j] = r * v
 			}
 		}
-		return hi + math.Log(z) - f[y]
+		return logZ - f[y]
 	}
 }

@@ -259,7 +259,7 @@ func (post *Posterior) mlpPredict(x *mat.Dense, y []float64) (probs, mean, logp 
 		}
 		for i := range n {
 			if m.labels != nil {
-				softmax(pr, out[i*m.k:(i+1)*m.k])
+				expfam.Softmax(pr, out[i*m.k:(i+1)*m.k])
 				for c, v := range pr {
 					probs[i*m.k+c] += v / float64(draws)
 				}
@@ -277,20 +277,4 @@ func (post *Posterior) mlpPredict(x *mat.Dense, y []float64) (probs, mean, logp 
 		logp[i] -= math.Log(float64(draws))
 	}
 	return probs, mean, logp, nil
-}
-
-// softmax writes softmax(f) into p.
-func softmax(p, f []float64) {
-	hi := math.Inf(-1)
-	for _, v := range f {
-		hi = math.Max(hi, v)
-	}
-	var z float64
-	for c, v := range f {
-		p[c] = math.Exp(v - hi)
-		z += p[c]
-	}
-	for c := range p {
-		p[c] /= z
-	}
 }

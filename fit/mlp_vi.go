@@ -161,7 +161,7 @@ func (mf *mlpFull) GaussNewton(ggn, theta []float64) {
 			mf.f[o] = s
 		}
 		if m.labels != nil {
-			softmax(mf.pr, mf.f)
+			expfam.Softmax(mf.pr, mf.f)
 		}
 		for e := range perEx {
 			switch {

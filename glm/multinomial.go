@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/bayesrule/blr/expfam"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -107,19 +108,7 @@ func (m *Multinomial) probs(theta []float64) float64 {
 // softmaxNLL writes softmax(f) into p and returns −log p[y], both computed
 // with the maximum subtracted so that nothing overflows.
 func softmaxNLL(p, f []float64, y int) float64 {
-	hi := math.Inf(-1)
-	for _, v := range f {
-		hi = math.Max(hi, v)
-	}
-	var z float64
-	for c, v := range f {
-		p[c] = math.Exp(v - hi)
-		z += p[c]
-	}
-	for c := range p {
-		p[c] /= z
-	}
-	return hi + math.Log(z) - f[y]
+	return expfam.Softmax(p, f) - f[y]
 }
 
 // Grad writes ∇ℓ̄(θ) into grad and returns ℓ̄(θ).

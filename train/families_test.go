@@ -221,7 +221,7 @@ func TestMixtureBatchNorm(t *testing.T) {
 	net.SetTraining(false)
 	predict := func(theta, bufs []float32, dst []float64, w float64) {
 		copy(net.Buffers(), bufs)
-		if err := accumulate(net, theta, test, dst, w); err != nil {
+		if err := AccumulateProbs(net, theta, test, dst, w); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -663,7 +663,7 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		for k, theta := range pts {
 			useBuffers(m, k)
 			for i, s := range sets {
-				if err := accumulate(nets[m], theta, s, probs[i], member*ws[k]); err != nil {
+				if err := AccumulateProbs(nets[m], theta, s, probs[i], member*ws[k]); err != nil {
 					return nil, err
 				}
 			}
@@ -685,7 +685,7 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 			w := sm.draw(theta, s)
 			useBuffers(m, ps[m].SampleComponent(s))
 			for i, set := range sets {
-				if err := accumulate(nets[m], theta, set, probs[i], member*w); err != nil {
+				if err := AccumulateProbs(nets[m], theta, set, probs[i], member*w); err != nil {
 					return nil, fmt.Errorf("posterior sample %d: %w", s, err)
 				}
 			}
@@ -719,8 +719,10 @@ func (p *Posterior) fits(net *nn.Network[float32]) error {
 	return nil
 }
 
-// accumulate adds w·softmax(f(x; params)) for every example of s to dst.
-func accumulate(net *nn.Network[float32], params []float32, s *data.Set, dst []float64, w float64) error {
+// AccumulateProbs adds w·softmax(f(x; params)) of network net at the weights
+// params for every example of s to dst (s.N rows of Classes), forwarding in
+// chunks of DefaultBatch; a non-finite output is an ErrImproper error.
+func AccumulateProbs(net *nn.Network[float32], params []float32, s *data.Set, dst []float64, w float64) error {
 	var p [Classes]float64
 	for lo := 0; lo < s.N; lo += evalChunk {
 		hi := min(lo+evalChunk, s.N)

@@ -284,7 +284,7 @@ func runPredictives(p *train.Posterior, test, ood *data.Set, samples int, seed u
 				return fmt.Errorf("the posterior's networks have %d weights, its model %d", len(theta), net.NumParams())
 			}
 			for i, s := range sets {
-				if err := addSoftmax(net.Forward, theta, s, out[i], w); err != nil {
+				if err := train.AccumulateProbs(net, theta, s, out[i], w); err != nil {
 					return err
 				}
 			}
@@ -357,40 +357,6 @@ func runPredictives(p *train.Posterior, test, ood *data.Set, samples int, seed u
 		r.auroc = &auc
 	}
 	return res, nil
-}
-
-// addSoftmax adds w·softmax(f(x; theta)) for every example of s to dst,
-// forwarding in chunks of train.DefaultBatch.
-func addSoftmax(forward func(params, x []float32, batch int) ([]float32, error), theta []float32, s *data.Set, dst []float64, w float64) error {
-	const classes = train.Classes
-	var p [classes]float64
-	for lo := 0; lo < s.N; lo += train.DefaultBatch {
-		hi := min(lo+train.DefaultBatch, s.N)
-		z, err := forward(theta, s.X[lo*s.D:hi*s.D], hi-lo)
-		if err != nil {
-			return err
-		}
-		for i := range hi - lo {
-			row := z[i*classes : (i+1)*classes]
-			mx := math.Inf(-1)
-			for _, v := range row {
-				mx = math.Max(mx, float64(v))
-			}
-			if math.IsInf(mx, 0) || math.IsNaN(mx) {
-				return fmt.Errorf("non-finite network output for example %d of %s", lo+i, s.Name)
-			}
-			var sum float64
-			for c, v := range row {
-				p[c] = math.Exp(float64(v) - mx)
-				sum += p[c]
-			}
-			out := dst[(lo+i)*classes : (lo+i+1)*classes]
-			for c := range out {
-				out[c] += w * p[c] / sum
-			}
-		}
-	}
-	return nil
 }
 
 // curvePanels turns metrics.json's history into the panels of curves.png:

@@ -196,36 +196,14 @@ func fillStream[F Float](dst, mean, std []F, key uint64, s int) {
 // the draws it made. It is the reference that the vector kernels match bit
 // for bit, and it finishes the parts of their chunks that they leave.
 func fillFrom[F Float](dst, mean, std []F, g *xoshiro) {
-	s0, s1, s2, s3 := g.s0, g.s1, g.s2, g.s3
-	if mean == nil {
-		for i := range dst {
-			u := bits.RotateLeft64(s0+s3, 23) + s0 // xoshiro256++, as next
-			t := s1 << 17
-			s2 ^= s0
-			s3 ^= s1
-			s1 ^= s2
-			s0 ^= s3
-			s2 ^= t
-			s3 = bits.RotateLeft64(s3, 45)
-			l := u & (layers - 1)
-			j := u >> 11 // 53 bits, disjoint from the layer and sign bits
-			var x float64
-			if j < zk[l] {
-				x = float64(j) * zw[l] // inside the layer's rectangle: ~99% of draws
-			} else {
-				x, s0, s1, s2, s3 = slowState(s0, s1, s2, s3, l, j)
-			}
-			// Bit 8 of u is the sign, moved to bit 63 without a branch: a
-			// branch on a random bit is mispredicted half the time.
-			dst[i] = F(math.Float64frombits(math.Float64bits(x) | (u&layers)<<55))
-		}
-		*g = xoshiro{s0, s1, s2, s3}
-		return
+	sample := mean != nil
+	if sample {
+		mean = mean[:len(dst)]
+		std = std[:len(dst)]
 	}
-	mean = mean[:len(dst)]
-	std = std[:len(dst)]
+	s0, s1, s2, s3 := g.s0, g.s1, g.s2, g.s3
 	for i := range dst {
-		u := bits.RotateLeft64(s0+s3, 23) + s0
+		u := bits.RotateLeft64(s0+s3, 23) + s0 // xoshiro256++, as next
 		t := s1 << 17
 		s2 ^= s0
 		s3 ^= s1
@@ -234,15 +212,21 @@ func fillFrom[F Float](dst, mean, std []F, g *xoshiro) {
 		s2 ^= t
 		s3 = bits.RotateLeft64(s3, 45)
 		l := u & (layers - 1)
-		j := u >> 11
+		j := u >> 11 // 53 bits, disjoint from the layer and sign bits
 		var x float64
 		if j < zk[l] {
-			x = float64(j) * zw[l]
+			x = float64(j) * zw[l] // inside the layer's rectangle: ~99% of draws
 		} else {
 			x, s0, s1, s2, s3 = slowState(s0, s1, s2, s3, l, j)
 		}
+		// Bit 8 of u is the sign, moved to bit 63 without a branch: a
+		// branch on a random bit is mispredicted half the time (the branch
+		// on sample goes the same way every time).
 		e := F(math.Float64frombits(math.Float64bits(x) | (u&layers)<<55))
-		dst[i] = mean[i] + std[i]*e
+		if sample {
+			e = mean[i] + std[i]*e
+		}
+		dst[i] = e
 	}
 	*g = xoshiro{s0, s1, s2, s3}
 }
