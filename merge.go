@@ -33,21 +33,7 @@ import (
 // the shards' approximations disagree with the prior, never for exact
 // conjugate posteriors) gives an error wrapping expfam.ErrDomain.
 func MergeFull(prior *expfam.FullGaussian, shards []*expfam.FullGaussian) (*expfam.FullGaussian, error) {
-	if prior == nil {
-		return nil, &ConfigError{Field: "prior", Value: nil, Reason: "required"}
-	}
-	fams := make([]expfam.Family, len(shards))
-	for k, s := range shards {
-		if s == nil {
-			return nil, &ConfigError{Field: fmt.Sprintf("shards[%d]", k), Value: nil, Reason: "nil posterior"}
-		}
-		fams[k] = s
-	}
-	out := prior.Clone()
-	if err := mergeNatural(out, prior, fams, prior.ParamDim()); err != nil {
-		return nil, err
-	}
-	return out.(*expfam.FullGaussian), nil
+	return mergeShards(prior, shards)
 }
 
 // MergeDiag merges diagonal-Gaussian posteriors learnt from the same prior on
@@ -56,6 +42,16 @@ func MergeFull(prior *expfam.FullGaussian, shards []*expfam.FullGaussian) (*expf
 // MergeFull; a merged precision that is not > 0 gives an error wrapping
 // expfam.ErrDomain.
 func MergeDiag(prior *expfam.DiagGaussian, shards []*expfam.DiagGaussian) (*expfam.DiagGaussian, error) {
+	return mergeShards(prior, shards)
+}
+
+// mergeShards is MergeFull and MergeDiag: it checks the arguments and returns
+// a clone of prior holding the merged λ.
+func mergeShards[G interface {
+	*expfam.FullGaussian | *expfam.DiagGaussian
+	expfam.Family
+	ParamDim() int
+}](prior G, shards []G) (G, error) {
 	if prior == nil {
 		return nil, &ConfigError{Field: "prior", Value: nil, Reason: "required"}
 	}
@@ -70,7 +66,7 @@ func MergeDiag(prior *expfam.DiagGaussian, shards []*expfam.DiagGaussian) (*expf
 	if err := mergeNatural(out, prior, fams, prior.ParamDim()); err != nil {
 		return nil, err
 	}
-	return out.(*expfam.DiagGaussian), nil
+	return out.(G), nil
 }
 
 // mergeNatural sets out's λ to λ₀ + Σₖ(λₖ − λ₀), after checking that every
