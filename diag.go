@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/bayesrule/blr/expfam"
 	"github.com/bayesrule/blr/internal/randn"
@@ -799,13 +798,13 @@ func (d *Diag[F]) drawRange(lo, hi int) (int, F) {
 	theta = theta[:len(eps)]
 	m = m[:len(eps)]
 	h0, delta0 := F(d.opt.HessInit), F(d.delta0)
-	if vec.Enabled && h != nil && dv == nil && is32[F]() {
+	if vec.Enabled && h != nil && dv == nil && vec.Is32[F]() {
 		// The AVX2 kernel makes these operations (see package vec); the
 		// loop below takes the rest, and the first failure.
 		var c vec.DrawConsts
 		c.NT.Set(float32(nt))
 		c.Delta.Set(float32(delta0))
-		k := vec.Draw(as32(theta), as32(u), as32(eps), as32(h), as32(m), &c)
+		k := vec.Draw(vec.As32(theta), vec.As32(u), vec.As32(eps), vec.As32(h), vec.As32(m), &c)
 		if k > 0 {
 			eps, h, m, theta = eps[k:], h[k:], m[k:], theta[k:]
 			if u != nil {
@@ -834,21 +833,6 @@ func (d *Diag[F]) drawRange(lo, hi int) (int, F) {
 		}
 	}
 	return -1, 0
-}
-
-// is32 reports whether F is a 4-byte float, which the AVX2 kernels of
-// package vec take.
-func is32[F Float]() bool {
-	var z F
-	return unsafe.Sizeof(z) == 4
-}
-
-// as32 reinterprets x, of a 4-byte F (is32), as []float32; nil stays nil.
-func as32[F Float](x []F) []float32 {
-	if x == nil {
-		return nil
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
 // finite reports whether x is neither NaN nor ±Inf.
@@ -1467,7 +1451,7 @@ func (d *Diag[F]) updateIVON(sc *stepConsts, lo, hi int, f *stepFails) {
 	alpha, invB1, clip := F(sc.alpha), F(sc.invB1), F(sc.clip)
 	nclip := -clip
 	eps, dj := F(d.opt.Eps), F(d.delta0)
-	if vec.Enabled && is32[F]() {
+	if vec.Enabled && vec.Is32[F]() {
 		// The AVX2 kernel makes the operations of the blocks below (see
 		// package vec); they take the rest, and the first failure.
 		var c vec.IVONConsts
@@ -1482,8 +1466,8 @@ func (d *Diag[F]) updateIVON(sc *stepConsts, lo, hi int, f *stepFails) {
 		c.Clip.Set(float32(clip))
 		c.NegClip.Set(float32(nclip))
 		c.Alpha.Set(float32(alpha))
-		lo += vec.IVON(as32(d.m[lo:hi]), as32(d.g[lo:hi]), as32(d.hh[lo:hi]), as32(d.h[lo:hi]), as32(part(d.gbar, lo, hi)),
-			as32(d.sm[lo:hi]), as32(d.sh[lo:hi]), as32(part(d.sg, lo, hi)), &c)
+		lo += vec.IVON(vec.As32(d.m[lo:hi]), vec.As32(d.g[lo:hi]), vec.As32(d.hh[lo:hi]), vec.As32(d.h[lo:hi]), vec.As32(part(d.gbar, lo, hi)),
+			vec.As32(d.sm[lo:hi]), vec.As32(d.sh[lo:hi]), vec.As32(part(d.sg, lo, hi)), &c)
 	}
 	var hnb, gbb, mnb [blockLen]F
 	for b0 := lo; b0 < hi; b0 += blockLen {
@@ -1629,7 +1613,7 @@ func (d *Diag[F]) updateNewton(sc *stepConsts, lo, hi int, f *stepFails) {
 // h′ = β₂h + ρĥ, momentum or none, φ = √, the decay in the gradient or
 // decoupled, no clipping, the delta method, a scalar δ and m₀ = 0.
 func (d *Diag[F]) updateAdam(sc *stepConsts, lo, hi int, f *stepFails) {
-	if vec.Enabled && is32[F]() {
+	if vec.Enabled && vec.Is32[F]() {
 		// The AVX2 kernel makes the operations of the loop below (see
 		// package vec); the loop takes the rest, and the first failure.
 		var c vec.AdamConsts
@@ -1642,8 +1626,8 @@ func (d *Diag[F]) updateAdam(sc *stepConsts, lo, hi int, f *stepFails) {
 		c.InvB1.Set(float32(sc.invB1))
 		c.InvB2.Set(float32(sc.invB2))
 		c.Eps.Set(float32(d.opt.Eps))
-		lo += vec.Adam(as32(d.m[lo:hi]), as32(d.g[lo:hi]), as32(d.h[lo:hi]), as32(part(d.gbar, lo, hi)),
-			as32(d.sm[lo:hi]), as32(d.sh[lo:hi]), as32(part(d.sg, lo, hi)), &c, d.opt.Decay == DecayInGradient)
+		lo += vec.Adam(vec.As32(d.m[lo:hi]), vec.As32(d.g[lo:hi]), vec.As32(d.h[lo:hi]), vec.As32(part(d.gbar, lo, hi)),
+			vec.As32(d.sm[lo:hi]), vec.As32(d.sh[lo:hi]), vec.As32(part(d.sg, lo, hi)), &c, d.opt.Decay == DecayInGradient)
 	}
 	m := d.m[lo:hi:hi]
 	n := len(m)

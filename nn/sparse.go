@@ -116,8 +116,8 @@ func (c *csr[F]) columns(rows, cols int) {
 // it runs, and row by row in Go for the rest.
 func axpyRows[F Float](dst, m []F, ld int, idx []int32, val []F) {
 	j0 := 0
-	if vec.Enabled && unsafe.Sizeof(dst[0]) == 4 {
-		j0 = vec.AxpyRows(f32s(dst), f32s(m), ld, idx, f32s(val))
+	if vec.Enabled && vec.Is32[F]() {
+		j0 = vec.AxpyRows(vec.As32(dst), vec.As32(m), ld, idx, vec.As32(val))
 	}
 	if j0 == len(dst) {
 		return
@@ -130,14 +130,6 @@ func axpyRows[F Float](dst, m []F, ld int, idx []int32, val []F) {
 			d[j] += v * w
 		}
 	}
-}
-
-// f32s reinterprets a slice of a 4-byte float type as []float32.
-func f32s[F Float](x []F) []float32 {
-	if len(x) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
 // transpose writes scale·srcᵀ into rows [r0, r1) of dst: src is

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"unsafe"
+
+	"github.com/bayesrule/blr/internal/vec"
 )
 
 // ErrShape is wrapped by the panic value of every call whose dimensions,
@@ -40,7 +42,7 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 // Gemm is [Sgemm] or [Dgemm], chosen by the size of F.
 func Gemm[F Float](transA, transB bool, m, n, k int, alpha F, a []F, lda int, b []F, ldb int, beta F, c []F, ldc int) {
 	if unsafe.Sizeof(alpha) == 4 {
-		Sgemm(transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+		Sgemm(transA, transB, m, n, k, float32(alpha), vec.As32(a), lda, vec.As32(b), ldb, float32(beta), vec.As32(c), ldc)
 		return
 	}
 	Dgemm(transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
@@ -55,18 +57,10 @@ func Serial[F Float](transA, transB bool, m, n, k int, alpha F, a []F, lda int, 
 		return
 	}
 	if unsafe.Sizeof(alpha) == 4 {
-		sgemm(true, transA, transB, m, n, k, float32(alpha), as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+		sgemm(true, transA, transB, m, n, k, float32(alpha), vec.As32(a), lda, vec.As32(b), ldb, float32(beta), vec.As32(c), ldc)
 		return
 	}
 	dgemm(true, transA, transB, m, n, k, float64(alpha), as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
-}
-
-// as32 reinterprets a slice of a 4-byte float type as []float32.
-func as32[F Float](x []F) []float32 {
-	if len(x) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
 // as64 reinterprets a slice of an 8-byte float type as []float64.

@@ -1,5 +1,25 @@
 package vec
 
+import "unsafe"
+
+// Float is the element type of the callers' generic slices.
+type Float interface{ ~float32 | ~float64 }
+
+// Is32 reports whether F is 4 bytes wide, the float32 that the kernels take.
+func Is32[F Float]() bool {
+	var z F
+	return unsafe.Sizeof(z) == 4
+}
+
+// As32 reinterprets x, of a 4-byte F (Is32), as []float32; an empty x gives
+// nil.
+func As32[F Float](x []F) []float32 {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+}
+
 // Const is one constant broadcast to the eight lanes of a vector, as the
 // kernels read it.
 type Const [8]float32
