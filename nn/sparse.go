@@ -47,7 +47,8 @@ type csr[F Float] struct {
 // build fills c with the nonzeros of the rows×cols matrix x and reports
 // whether their fraction is at most sparseDensity. The scan has no branch on
 // the values (a branch on random zeros is mispredicted often): every entry
-// is written at the next free place, which only a nonzero advances.
+// is written at the next free place, which only a nonzero advances. It stops
+// at the first row where the count passes the limit; c is then incomplete.
 func (c *csr[F]) build(x []F, rows, cols int) bool {
 	if !sparseOn || cols < sparseMinIn {
 		return false
@@ -56,6 +57,7 @@ func (c *csr[F]) build(x []F, rows, cols int) bool {
 	c.ptr = grow(c.ptr, rows+1)
 	c.idx = grow(c.idx, rows*cols+1)
 	c.val = grow(c.val, rows*cols+1)
+	limit := int(sparseDensity * float64(rows*cols))
 	t := 0
 	for i := range rows {
 		c.ptr[i] = int32(t)
@@ -66,9 +68,12 @@ func (c *csr[F]) build(x []F, rows, cols int) bool {
 			n += nonzero(v)
 		}
 		t += n
+		if t > limit {
+			return false // dense: the count only grows, so stop scanning
+		}
 	}
 	c.ptr[rows] = int32(t)
-	return float64(t) <= sparseDensity*float64(rows*cols)
+	return true
 }
 
 // nonzero is 1 when v ≠ 0 (−0 counts as zero), else 0, without a branch.
