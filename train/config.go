@@ -70,8 +70,12 @@ const (
 //
 // The seven hyperparameter fields (LR, PriorPrecision, Beta1, Beta2,
 // HessInit, Temperature, BayesBiNNEps) follow blr.Config: 0 takes the
-// optimizer's default and blr.Off asks for an actual zero (the command line
-// maps an explicit `--beta1 0` to blr.Off).
+// default and blr.Off asks for an actual zero (the command line maps an
+// explicit `--beta1 0` to blr.Off). The default is the validated recipe of
+// the data set, model and optimizer where there is one (RecipeFor: the
+// Fashion-MNIST recipes of adam, ivon, vogn and mixture), else the
+// optimizer's own default (validated on MNIST); an empty Schedule likewise
+// takes the recipe's, else "constant".
 type Config struct {
 	// Data names the training set, "mnist" or "fashion-mnist" (the sets
 	// themselves are passed to New; LoadSets reads them).
@@ -144,9 +148,10 @@ type Config struct {
 	// each component keeps its own (the network it stands for is
 	// evaluated with them, in training and at test time).
 	BatchNorm bool `json:"batchnorm,omitempty"`
-	// Schedule is the learning-rate schedule: "" (or "constant") keeps the
+	// Schedule is the learning-rate schedule: "constant" keeps the
 	// optimizer's step size; "cosine" sets it to α·½(1+cos(πt/T)) before
-	// step t of the run's T steps, α being the resolved --lr.
+	// step t of the run's T steps, α being the resolved --lr; "" takes the
+	// recipe's (RecipeFor), else "constant".
 	Schedule string `json:"schedule,omitempty"`
 }
 
@@ -181,15 +186,20 @@ func DefaultTestSamples(optimizer string) int {
 	return 0
 }
 
-// normalize fills Hidden for the MLP and the defaults of Components and
-// Dropout, and canonicalises names.
+// normalize fills Hidden for the MLP, the recipe's hyperparameters and
+// schedule (RecipeFor) and the defaults of Components and Dropout, and
+// canonicalises names. It is idempotent: every default it fills is explicit
+// afterwards.
 func (c *Config) normalize() {
 	c.Data = canonicalData(c.Data)
 	c.Model = strings.ToLower(strings.TrimSpace(c.Model))
 	c.Optimizer = strings.ToLower(strings.TrimSpace(c.Optimizer))
 	c.Schedule = strings.ToLower(strings.TrimSpace(c.Schedule))
-	if c.Schedule == "constant" {
-		c.Schedule = "" // stored the same whichever way it was given
+	if r, ok := RecipeFor(c.Data, c.Model, c.Optimizer); ok {
+		r.fill(c)
+	}
+	if c.Schedule == "" {
+		c.Schedule = "constant"
 	}
 	if c.Model == "mlp" && c.Hidden == nil {
 		c.Hidden = slices.Clone(DefaultHidden)
@@ -270,7 +280,7 @@ func (c Config) Validate() error {
 		return bad("test-size", c.TestSize, "must be ≥ 0 (0: the whole test set)")
 	case !(c.Validation >= 0 && c.Validation < 1):
 		return bad("validation", c.Validation, "must lie in [0, 1) (0: evaluate on the test set)")
-	case c.Schedule != "" && c.Schedule != "cosine":
+	case c.Schedule != "constant" && c.Schedule != "cosine":
 		return bad("schedule", c.Schedule, "unknown; want constant or cosine")
 	case c.BayesBiNNEps != 0 && !slices.Contains(spec.Takes, "bayesbinn-eps"):
 		return bad("bayesbinn-eps", showHyper(c.BayesBiNNEps), "applies to --optimizer bayesbinn only (the ε of its Gumbel-softmax estimator)")
