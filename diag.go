@@ -257,10 +257,13 @@ type DiagInfo struct {
 // mean and δ vectors. Scratch: ĝ; θ when sampling; ĥ (or, for Price, (θ−m)/σ²)
 // when the oracle supplies it, with Price, or with K > 1; one more gradient
 // and curvature vector when K > 1; and, only where none of those can be
-// reused for them, the old h and m kept for an undo. With K = 1, IVON, VOGN
-// and Vadam hold 3 state and 3 scratch vectors, Adam 3 and 3, OGN and
-// RMSprop 2 and 2, SGD 1 and 1 (2 and 2 with momentum). A step allocates
-// nothing.
+// reused for them, the old h and m kept for an undo. When sampling with a
+// *FastNormals on GOMAXPROCS > 1 and at least 32768 weights, one more: the
+// next draw's normals, which a background goroutine makes while the oracle
+// runs (see Step). With K = 1, IVON, VOGN and Vadam hold 3 state and 3
+// scratch vectors (4 with that background draw), Adam 3 and 3, OGN and
+// RMSprop 2 and 2, SGD 1 and 1 (2 and 2 with momentum). After the first
+// steps a step allocates nothing.
 //
 // Steps are transactional: a step writes the new m, h and ḡ in place in one
 // pass, keeping the old values in scratch, checking that ĝ, ĥ and every
@@ -293,6 +296,20 @@ type Diag[F Float] struct {
 	claim     atomic.Uint64    // seq<<32 | the next chunk to take
 	finished  atomic.Int64     // the number of chunks done
 	done      chan struct{}    // a helper's signal that it finished the last chunk
+
+	pre prefetch[F] // the next draw's ε, made in the background (see draw)
+}
+
+// prefetch holds the normals that a *FastNormals will give for Key, made by
+// the background worker while the oracle runs: randn.Fill's output depends
+// on the key and the length only, so the draw can take them in place of a
+// Fill with that key, bit for bit.
+type prefetch[F Float] struct {
+	buf      []F
+	key      uint64
+	inFlight bool          // the worker may still be writing buf
+	ready    bool          // buf holds the normals of key
+	done     chan struct{} // the worker's signal that buf is written
 }
 
 // NewDiag returns the engine over params, which it uses as the mean m and
@@ -592,6 +609,12 @@ func (d *Diag[F]) SetPrior(mean, precision []F) error {
 // non-finite ĝ, ĥ or result (*NonFiniteError, wrapping ErrNonFinite) or a
 // non-positive precision or denominator (*expfam.DomainError, wrapping
 // expfam.ErrDomain) the state is unchanged.
+//
+// With a *FastNormals (GOMAXPROCS > 1, at least 32768 weights) the engine
+// makes the normals of rnd's next Key in the background while o runs; the
+// next draw uses them if rnd's Key is then still that Key, advancing it as
+// Fill does, and calls Fill otherwise, so the draws are always what Fill
+// writes.
 func (d *Diag[F]) Step(o Oracle[F], rnd Normals[F]) (DiagInfo, error) {
 	opt := &d.opt
 	var loss float64
@@ -771,14 +794,41 @@ func part[F Float](x []F, lo, hi int) []F {
 	return x[lo:hi:hi]
 }
 
-// draw fills eps with ε and writes θ = m + ε/r into d.theta, r = √(N(h+δ)/τ)
-// the inverse standard deviation; when u is not nil it also writes u = ε·r
-// (= (θ−m)/σ², what the Price estimate multiplies ĝ by). eps may be
-// d.theta or u.
-func (d *Diag[F]) draw(rnd Normals[F], eps, u []F) error {
-	rnd.Fill(eps)
-	d.pass = pass[F]{kind: passDraw, eps: eps, u: u}
+// draw fills *eps (d.theta, d.hh or d.ck) with ε and writes θ = m + ε/r
+// into d.theta, r = √(N(h+δ)/τ) the inverse standard deviation; with price
+// it also writes u = ε·r (= (θ−m)/σ², what the Price estimate multiplies ĝ
+// by) over ε in *eps.
+//
+// With a *FastNormals (and GOMAXPROCS > 1, on long vectors) it then has the
+// background worker make the normals of the next Key in a spare vector,
+// while the oracle's evaluation leaves a core free. The next draw takes them
+// instead of calling Fill if the Key is still the one they were made for
+// (and advances it as Fill does), swapping the spare vector in for *eps, so
+// that the draw still writes over the normals it reads; otherwise it calls
+// Fill. Either way ε is what Fill writes.
+func (d *Diag[F]) draw(rnd Normals[F], eps *[]F, price bool) error {
+	p := &d.pre
+	if p.inFlight {
+		<-p.done
+		p.inFlight = false
+	}
+	fn, _ := rnd.(*FastNormals[F])
+	if fn != nil && p.ready && p.key == fn.Key {
+		d.swapIn(eps)
+		fn.Key++
+	} else {
+		rnd.Fill(*eps)
+	}
+	p.ready = false
+	var u []F
+	if price {
+		u = *eps
+	}
+	d.pass = pass[F]{kind: passDraw, eps: *eps, u: u}
 	d.run()
+	if fn != nil {
+		d.startPrefetch(fn.Key)
+	}
 	for _, f := range d.drawFails {
 		if f.j >= 0 {
 			return &expfam.DomainError{Family: "Diag", Field: fmt.Sprintf("precision N(h+δ)/τ [%d]", f.j), Value: float64(f.p), Reason: "must be finite and > 0 to sample"}
@@ -786,6 +836,65 @@ func (d *Diag[F]) draw(rnd Normals[F], eps, u []F) error {
 	}
 	return nil
 }
+
+// swapIn makes the prefetched normals the scratch vector *x, and the old
+// *x the spare vector, moving the aliases of the old-value scratch with it.
+func (d *Diag[F]) swapIn(x *[]F) {
+	old, buf := *x, d.pre.buf
+	for _, a := range []*[]F{&d.sm, &d.sh, &d.sg} {
+		if len(*a) > 0 && &(*a)[0] == &old[0] {
+			*a = buf
+		}
+	}
+	*x, d.pre.buf = buf, old
+}
+
+// prefetchLen is the least length whose draws are made in the background.
+const prefetchLen = 1 << 15
+
+// startPrefetch offers the background worker the fill of d.pre.buf with the
+// normals of key, if the vectors are long enough, GOMAXPROCS > 1 and the
+// worker is idle.
+func (d *Diag[F]) startPrefetch(key uint64) {
+	n := len(d.m)
+	if n < prefetchLen || runtime.GOMAXPROCS(0) == 1 {
+		return
+	}
+	p := &d.pre
+	startBackground.Do(func() {
+		backgroundJobs = make(chan backgroundJob)
+		go func() {
+			for j := range backgroundJobs {
+				j.runBackground()
+			}
+		}()
+	})
+	if p.buf == nil {
+		p.buf = make([]F, n)
+		p.done = make(chan struct{}, 1)
+	}
+	p.key = key
+	select {
+	case backgroundJobs <- d: // publishes p.buf and p.key to the worker
+		p.inFlight, p.ready = true, true
+	default: // the worker is busy
+	}
+}
+
+// runBackground fills d.pre.buf with the normals of d.pre.key, on the
+// background worker.
+func (d *Diag[F]) runBackground() {
+	randn.FillSerial(d.pre.buf, d.pre.key)
+	d.pre.done <- struct{}{}
+}
+
+// backgroundJob is work for the background worker.
+type backgroundJob interface{ runBackground() }
+
+var (
+	startBackground sync.Once
+	backgroundJobs  chan backgroundJob // the background worker's queue (one worker, shared by every Diag)
+)
 
 // drawRange is the draw over entries [lo, hi). It returns the first index
 // whose precision is not finite and positive, and that precision, or −1.
@@ -849,9 +958,9 @@ func (d *Diag[F]) sample(o Oracle[F], rnd Normals[F]) (float64, error) {
 	if opt.Samples == 1 {
 		var err error
 		if price {
-			err = d.draw(rnd, d.hh, d.hh)
+			err = d.draw(rnd, &d.hh, true)
 		} else {
-			err = d.draw(rnd, d.theta, nil)
+			err = d.draw(rnd, &d.theta, false)
 		}
 		if err != nil {
 			return 0, err
@@ -870,9 +979,9 @@ func (d *Diag[F]) sample(o Oracle[F], rnd Normals[F]) (float64, error) {
 	for range opt.Samples {
 		var err error
 		if price {
-			err = d.draw(rnd, d.ck, d.ck)
+			err = d.draw(rnd, &d.ck, true)
 		} else {
-			err = d.draw(rnd, d.theta, nil)
+			err = d.draw(rnd, &d.theta, false)
 		}
 		if err != nil {
 			return 0, err

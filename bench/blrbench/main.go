@@ -206,7 +206,7 @@ func setBytes(s *data.Set) float64 {
 func vectors(optimizer string, whole bool) int {
 	k := map[string]int{
 		"sgd": 2, "rmsprop": 4, "adam": 6, "adamw": 6, "ogn": 4,
-		"vogn": 6, "vadam": 6, "ivon": 6, "iblr-diag": 5,
+		"vogn": 7, "vadam": 7, "ivon": 7, "iblr-diag": 6, // the sampling ones: +1 for the background draw
 	}[optimizer]
 	if k == 0 {
 		k = 6

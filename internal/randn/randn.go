@@ -61,16 +61,29 @@ func Sample[F Float](dst, mean, std []F, key uint64) {
 	fill(dst, mean, std, key)
 }
 
+// FillSerial is [Fill] on the calling goroutine alone: it writes the same
+// bits as Fill for the same key and length, and leaves the other cores to
+// other work (a fill made in the background, while the caller computes).
+func FillSerial[F Float](dst []F, key uint64) { fillSerial(dst, nil, nil, key) }
+
+// fillSerial is fill on the calling goroutine.
+func fillSerial[F Float](dst, mean, std []F, key uint64) {
+	if len(dst) == 0 {
+		return
+	}
+	if unsafe.Sizeof(dst[0]) == 4 && useLanes && len(dst) >= Streams*laneBlock {
+		fillLanes(as[float32](dst), as[float32](mean), as[float32](std), key)
+		return
+	}
+	for s := range Streams {
+		fillStream(chunk(dst, s), chunk(mean, s), chunk(std, s), key, s)
+	}
+}
+
 // fill is Fill (mean and std nil) or Sample.
 func fill[F Float](dst, mean, std []F, key uint64) {
 	if len(dst) < parallelLen || runtime.GOMAXPROCS(0) == 1 {
-		if unsafe.Sizeof(dst[0]) == 4 && useLanes && len(dst) >= Streams*laneBlock {
-			fillLanes(as[float32](dst), as[float32](mean), as[float32](std), key)
-			return
-		}
-		for s := range Streams {
-			fillStream(chunk(dst, s), chunk(mean, s), chunk(std, s), key, s)
-		}
+		fillSerial(dst, mean, std, key)
 		return
 	}
 	var j job
