@@ -265,7 +265,7 @@ func TestConfigErrors(t *testing.T) {
 		{"rmsprop momentum unused", "rmsprop", params, blr.Config{Beta1: 0.9}, []string{"Beta1", "0.9"}},
 		{"vadam without N", "vadam", params, blr.Config{}, []string{"DataSize"}},
 		{"vadam flat prior at h0 = 0", "vadam", params, blr.Config{DataSize: 10, PriorPrecision: blr.Off}, []string{"HessInit", "δ = 0"}},
-		{"vogn clip unused", "vogn", params, blr.Config{DataSize: 10, ClipRadius: 2}, []string{"ClipRadius", "= 2"}},
+		{"vogn negative clip", "vogn", params, blr.Config{DataSize: 10, ClipRadius: -2}, []string{"ClipRadius", "-2"}},
 		{"ogn price", "ogn", params, blr.Config{DataSize: 10, Curvature: blr.CurvPrice}, []string{"Curvature", "price"}},
 		{"iblr rate above one", "iblr-diag", params, blr.Config{DataSize: 10, LR: 1.5}, []string{"LR", "1.5", "(0, 1]"}},
 		{"iblr momentum unused", "iblr-diag", params, blr.Config{DataSize: 10, Beta1: 0.9}, []string{"Beta1", "0.9"}},

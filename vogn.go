@@ -11,17 +11,20 @@ package blr
 // Hessian (Curvature can ask for CurvMCFisher, CurvGGNDiag or CurvExactDiag
 // instead; the oracle supplies it), a mean step α ≠ ρ, momentum with
 // debiasing (Beta1: blr.Off gives the momentum-free form of Khan et al.
-// 2018, the vadam repository's VOGN), damping Eps, and tempering τ
+// 2018, the vadam repository's VOGN), damping Eps, tempering τ
 // (Temperature, which scales the sampled variance and the reported precision
-// only). With Beta1 = Off, α = 1−β₂, Eps = 0 and τ = 1 it is the rule with
-// the empirical Fisher in place of the Hessian.
+// only), and element-wise clipping of the preconditioned step
+// (ḡ/(1−β₁ᵗ) + δ(m−m₀))/(h+δ) to ±ClipRadius before α scales it, as IVON
+// clips (not part of the published VOGN). With Beta1 = Off, α = 1−β₂, Eps =
+// 0, τ = 1 and no clipping it is the rule with the empirical Fisher in place
+// of the Hessian.
 //
 // Config fields and defaults: DataSize required; PriorPrecision 50; LR 1e-2;
 // Beta1 0.9; Beta2 from Steps (Beta2For; warns when h cannot learn); HessInit
-// 0.5; Eps 0; Samples 1; Temperature 1; Curvature CurvEmpiricalFisher.
+// 0.5; Eps 0; Samples 1; Temperature 1; ClipRadius none; Curvature
+// CurvEmpiricalFisher.
 func VOGN[F Float](params []F, cfg Config) (*Diag[F], error) {
 	r := newResolver("vogn", cfg)
-	r.unused("ClipRadius")
 	b1 := r.float("Beta1", cfg.Beta1, vognBeta1)
 	return build(r, params, DiagOptions{
 		DataSize:       r.dataSize(true),
@@ -35,6 +38,7 @@ func VOGN[F Float](params []F, cfg Config) (*Diag[F], error) {
 		Sample:         true,
 		Samples:        r.samples(),
 		Temperature:    r.float("Temperature", cfg.Temperature, 1),
+		ClipRadius:     r.float("ClipRadius", cfg.ClipRadius, 0),
 		DebiasMomentum: b1 > 0,
 		Decay:          DecayInStep,
 	})

@@ -68,8 +68,8 @@ const (
 // Config is everything that decides a training run's result. It is stored in
 // the training state, so that a resumed run goes on with the same settings.
 //
-// The seven hyperparameter fields (LR, PriorPrecision, Beta1, Beta2,
-// HessInit, Temperature, BayesBiNNEps) follow blr.Config: 0 takes the
+// The eight hyperparameter fields (LR, PriorPrecision, Beta1, Beta2,
+// HessInit, Temperature, BayesBiNNEps, ClipRadius) follow blr.Config: 0 takes the
 // default and blr.Off asks for an actual zero (the command line maps an
 // explicit `--beta1 0` to blr.Off). The default is the validated recipe of
 // the data set, model and optimizer where there is one (RecipeFor: the
@@ -133,6 +133,11 @@ type Config struct {
 	// estimator of the relaxed objective's gradient. Only bayesbinn takes
 	// it (Spec.Takes lists "bayesbinn-eps"); the others refuse it.
 	BayesBiNNEps float64 `json:"bayesbinn_eps,omitempty"`
+	// ClipRadius clips every entry of IVON's preconditioned mean step
+	// (blr.Config.ClipRadius, default none); 0 takes the default, blr.Off
+	// asks for no clipping. Only the optimizers that clip (ivon, mixture)
+	// take it.
+	ClipRadius float64 `json:"clip_radius,omitempty"`
 	// Components is K, the number of mixture components of the optimizer
 	// "mixture" (0: DefaultComponents); it must be 0 for the others.
 	Components int `json:"components,omitempty"`
@@ -304,7 +309,7 @@ func (c Config) Validate() error {
 	for _, h := range []struct {
 		field string
 		v     float64
-	}{{"lr", c.LR}, {"prior-precision", c.PriorPrecision}, {"beta1", c.Beta1}, {"beta2", c.Beta2}, {"hess-init", c.HessInit}, {"temperature", c.Temperature}, {"bayesbinn-eps", c.BayesBiNNEps}} {
+	}{{"lr", c.LR}, {"prior-precision", c.PriorPrecision}, {"beta1", c.Beta1}, {"beta2", c.Beta2}, {"hess-init", c.HessInit}, {"temperature", c.Temperature}, {"bayesbinn-eps", c.BayesBiNNEps}, {"clip-radius", c.ClipRadius}} {
 		if math.IsNaN(h.v) || math.IsInf(h.v, 0) || (h.v < 0 && h.v != blr.Off) {
 			return bad(h.field, h.v, "must be finite and ≥ 0 (0 in Config: the optimizer's default; blr.Off: an explicit zero)")
 		}
@@ -386,7 +391,7 @@ func engineConfig(c *Config, n, steps int) blr.Config {
 	return blr.Config{
 		DataSize: float64(n), PriorPrecision: c.PriorPrecision, LR: c.LR,
 		Beta1: c.Beta1, Beta2: c.Beta2, HessInit: c.HessInit,
-		Samples: samples, Steps: steps, Temperature: c.Temperature,
+		Samples: samples, Steps: steps, Temperature: c.Temperature, ClipRadius: c.ClipRadius,
 	}
 }
 
@@ -395,7 +400,7 @@ var engineFields = map[string]string{
 	"LR": "lr", "PriorPrecision": "prior-precision", "Beta1": "beta1", "Beta2": "beta2",
 	"HessInit": "hess-init", "Samples": "train-samples", "DataSize": "train-size",
 	"Temperature": "temperature", "Components": "components", "components": "components",
-	"Eps": "bayesbinn-eps",
+	"Eps": "bayesbinn-eps", "ClipRadius": "clip-radius",
 }
 
 // engineError turns the engine's *blr.ConfigError into a *ConfigError that

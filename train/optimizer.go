@@ -203,7 +203,7 @@ func init() {
 }
 
 // hyperFlags are the hyperparameter flags of Spec.Takes.
-var hyperFlags = []string{"lr", "prior-precision", "beta1", "beta2", "hess-init", "temperature", "bayesbinn-eps"}
+var hyperFlags = []string{"lr", "prior-precision", "beta1", "beta2", "hess-init", "temperature", "bayesbinn-eps", "clip-radius"}
 
 // unused refuses the hyperparameters an optimizer does not take, naming the
 // first one set.
@@ -225,6 +225,8 @@ func unused(c *Config, name string, flags ...string) error {
 			v = c.Temperature
 		case "bayesbinn-eps":
 			v = c.BayesBiNNEps
+		case "clip-radius":
+			v = c.ClipRadius
 		}
 		if v != 0 {
 			if v == blr.Off {

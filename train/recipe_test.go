@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bayesrule/blr"
 )
 
 // TestRecipeFills checks that the zero hyperparameters and the empty
@@ -15,14 +17,16 @@ func TestRecipeFills(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		in   Config
-		want Config // the fields compared: LR, PriorPrecision, HessInit, Temperature, Schedule
+		want Config // the fields compared: LR, PriorPrecision, Beta1, HessInit, Temperature, ClipRadius, Schedule
 	}{
 		{"fashion mlp ivon", Config{Data: "fashion-mnist", Model: "mlp", Optimizer: "ivon"},
-			Config{LR: 0.2, PriorPrecision: 6, HessInit: 0.01, Temperature: 0.01, Schedule: "cosine"}},
+			Config{LR: 0.3, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine"}},
 		{"spelling and case", Config{Data: "Fashion_MNIST", Model: " MLP", Optimizer: "IVON"},
+			Config{LR: 0.3, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine"}},
+		{"explicit values win", Config{Data: "fashion-mnist", Model: "mlp", Optimizer: "ivon", LR: 0.5, Temperature: 1, ClipRadius: blr.Off, Schedule: "constant"},
+			Config{LR: 0.5, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 1, ClipRadius: blr.Off, Schedule: "constant"}},
+		{"mixture", Config{Data: "fashion-mnist", Model: "mlp", Optimizer: "mixture"},
 			Config{LR: 0.2, PriorPrecision: 6, HessInit: 0.01, Temperature: 0.01, Schedule: "cosine"}},
-		{"explicit values win", Config{Data: "fashion-mnist", Model: "mlp", Optimizer: "ivon", LR: 0.5, Temperature: 1, Schedule: "constant"},
-			Config{LR: 0.5, PriorPrecision: 6, HessInit: 0.01, Temperature: 1, Schedule: "constant"}},
 		{"lenet vogn", Config{Data: "fashion-mnist", Model: "lenet", Optimizer: "vogn"},
 			Config{LR: 1e-2, PriorPrecision: 18, Temperature: 0.01, Schedule: "cosine"}},
 		{"mnist keeps the optimizer's defaults", Config{Data: "mnist", Model: "mlp", Optimizer: "ivon"},
@@ -33,9 +37,10 @@ func TestRecipeFills(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.in
 			c.normalize()
-			got := Config{LR: c.LR, PriorPrecision: c.PriorPrecision, HessInit: c.HessInit, Temperature: c.Temperature, Schedule: c.Schedule}
-			if got.LR != tc.want.LR || got.PriorPrecision != tc.want.PriorPrecision || got.HessInit != tc.want.HessInit ||
-				got.Temperature != tc.want.Temperature || got.Schedule != tc.want.Schedule {
+			got := Config{LR: c.LR, PriorPrecision: c.PriorPrecision, Beta1: c.Beta1, HessInit: c.HessInit, Temperature: c.Temperature,
+				ClipRadius: c.ClipRadius, Schedule: c.Schedule}
+			if got.LR != tc.want.LR || got.PriorPrecision != tc.want.PriorPrecision || got.Beta1 != tc.want.Beta1 || got.HessInit != tc.want.HessInit ||
+				got.Temperature != tc.want.Temperature || got.ClipRadius != tc.want.ClipRadius || got.Schedule != tc.want.Schedule {
 				t.Fatalf("normalized %+v, want %+v", got, tc.want)
 			}
 			again := c
@@ -92,10 +97,14 @@ func TestRecipesAreTheValidatedCommands(t *testing.T) {
 				want.LR = v
 			case "--prior-precision":
 				want.PriorPrecision = v
+			case "--beta1":
+				want.Beta1 = v
 			case "--hess-init":
 				want.HessInit = v
 			case "--temperature":
 				want.Temperature = v
+			case "--clip-radius":
+				want.ClipRadius = v
 			default:
 				t.Fatalf("%v: flag %s is not part of a recipe", key, f[i])
 			}

@@ -175,7 +175,7 @@ func main() {
 		b2s       = flag.String("beta2", "0", "β₂ (0: default)")
 		b2fs      = flag.String("b2-factor", "0", "β₂ = 1 − f/T when f > 0 (overrides -beta2)")
 		h0s       = flag.String("hess-init", "0", "h₀ (0: default)")
-		clips     = flag.String("clip", "0", "ClipRadius (0: none; ivon only)")
+		clips     = flag.String("clip", "0", "ClipRadius (0: none; ivon and vogn)")
 		scheds    = flag.String("schedule", "constant", "constant or cosine (to 0 over the run)")
 		samples   = flag.Int("train-samples", 1, "MC samples per step")
 		temps     = flag.String("temperature", "0", "Temperature τ (0: default; diagnosis only, not a CLI flag)")

@@ -28,7 +28,8 @@ func init() {
 const trainUsage = `usage: blr train [--data mnist|fashion-mnist] [--model mlp|lenet] [--hidden 500,300]
                  [--optimizer NAME] [--epochs N] [--batch B] [--seed S]
                  [--train-samples K] [--test-samples K] [--lr X] [--prior-precision X]
-                 [--beta1 X] [--beta2 X] [--hess-init X] [--temperature T] [--bayesbinn-eps E]
+                 [--beta1 X] [--beta2 X] [--hess-init X] [--temperature T] [--clip-radius R]
+                 [--bayesbinn-eps E]
                  [--components K] [--dropout P] [--batchnorm] [--schedule S]
                  [--out DIR] [--resume DIR] [--stop-after-epoch E] [more flags below]
 
@@ -134,7 +135,7 @@ type trainFlags struct {
 	cfg                           train.Config
 	hidden                        string
 	lr, prior, b1, b2, hess, temp hyperFlag
-	bbEps                         hyperFlag
+	bbEps, clip                   hyperFlag
 	dataDir, oodDir, ood          string
 	out, resume                   string
 	stopAfter                     int
@@ -147,7 +148,7 @@ type trainFlags struct {
 // must agree with the stored run.
 var configFlags = []string{"data", "model", "hidden", "optimizer", "epochs", "batch", "seed",
 	"train-samples", "test-samples", "train-size", "test-size", "validation", "lr", "prior-precision", "beta1", "beta2", "hess-init",
-	"temperature", "bayesbinn-eps", "components", "dropout", "batchnorm", "schedule"}
+	"temperature", "bayesbinn-eps", "clip-radius", "components", "dropout", "batchnorm", "schedule"}
 
 func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs := newFlags("train", stderr)
@@ -170,6 +171,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs.Var(&f.hess, "hess-init", "initial curvature `h0` (default: the optimizer's)")
 	fs.Var(&f.temp, "temperature", "temperature `τ`: bayesbinn's Gumbel-softmax temperature (default 1e-10), or the posterior tempering of the Gaussian optimizers that take one (default 1)")
 	fs.Var(&f.bbEps, "bayesbinn-eps", "`ε` of bayesbinn's Gumbel-softmax factor (1−w²+ε)/(τ(1−μ²+ε)) (default 1e-10, the published variant; 0: the exact relaxed estimator)")
+	fs.Var(&f.clip, "clip-radius", "clip every entry of ivon's preconditioned mean step to ±`r` (default: the recipe's, else none; 0: none)")
 	fs.IntVar(&c.Components, "components", 0, "mixture components `K` of --optimizer mixture (default 3)")
 	fs.Float64Var(&c.Dropout, "dropout", 0, "drop probability `P` of --optimizer dropout's layers (default 0.2)")
 	fs.BoolVar(&c.BatchNorm, "batchnorm", false, "a batch norm without affine parameters after every dense layer of the MLP")
@@ -205,7 +207,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 		c.Hidden = nil
 	}
 	c.LR, c.PriorPrecision, c.Beta1, c.Beta2, c.HessInit = f.lr.config(), f.prior.config(), f.b1.config(), f.b2.config(), f.hess.config()
-	c.Temperature, c.BayesBiNNEps = f.temp.config(), f.bbEps.config()
+	c.Temperature, c.BayesBiNNEps, c.ClipRadius = f.temp.config(), f.bbEps.config(), f.clip.config()
 	if !f.set["test-samples"] {
 		c.TestSamples = train.DefaultTestSamples(strings.ToLower(strings.TrimSpace(c.Optimizer)))
 	}
@@ -283,6 +285,8 @@ func (f *trainFlags) agree(stored train.Config) error {
 			a, b = given.Temperature, stored.Temperature
 		case "bayesbinn-eps":
 			a, b = given.BayesBiNNEps, stored.BayesBiNNEps
+		case "clip-radius":
+			a, b = given.ClipRadius, stored.ClipRadius
 		case "components":
 			a, b = given.Components, stored.Components
 		case "dropout":
@@ -585,7 +589,7 @@ func printJSON(w io.Writer, v any) error {
 // settings line shows, in order, with their flags.
 var settingsKeys = []struct{ key, flag string }{
 	{"lr", "lr"}, {"prior_precision", "prior-precision"}, {"beta1", "beta1"}, {"beta2", "beta2"},
-	{"hess_init", "hess-init"}, {"temperature", "temperature"}, {"eps", "bayesbinn-eps"},
+	{"hess_init", "hess-init"}, {"temperature", "temperature"}, {"eps", "bayesbinn-eps"}, {"clip_radius", "clip-radius"},
 }
 
 // settingsLine describes the run's resolved hyperparameters for people:
@@ -603,7 +607,7 @@ func settingsLine(t *train.Trainer) string {
 	for _, k := range settingsKeys {
 		v, ok := m[k.key].(float64)
 		switch {
-		case k.key == "eps" && c.Optimizer != "bayesbinn",
+		case k.key == "eps" && c.Optimizer != "bayesbinn", k.key == "clip_radius" && v == 0,
 			spec.Family == train.FamilyGaussian && !spec.Sampling && (k.key == "hess_init" || k.key == "temperature"):
 			ok = false // not a flag of this optimizer
 		}
