@@ -11,6 +11,9 @@ type relu[F Float] struct {
 	n     int
 	y, dx []F
 	run   runner
+	// fused: the max-pooling layer that follows applies the ReLU (see
+	// fuseReLUPool), so this layer passes values and gradients through.
+	fused bool
 	// The pass in flight for part: forward (x into y) or backward (dy
 	// masked into dx), over len elements.
 	back  bool
@@ -44,11 +47,17 @@ func reluForward[F Float](y, x []F) {
 func (l *relu[F]) blocks() []block { return nil }
 
 func (l *relu[F]) reserve(batch int) {
+	if l.fused {
+		return
+	}
 	l.y = grow(l.y, batch*l.n)
 	l.dx = grow(l.dx, batch*l.n)
 }
 
 func (l *relu[F]) forward(_, x []F, batch int, _ bool) []F {
+	if l.fused {
+		return x[:batch*l.n]
+	}
 	y := l.y[:batch*l.n]
 	if len(y) < reluSplit || l.run.done == nil {
 		reluForward(y, x)
@@ -63,6 +72,9 @@ func (l *relu[F]) forward(_, x []F, batch int, _ bool) []F {
 func (l *relu[F]) backward(_, dy []F, batch int, ps pass[F]) []F {
 	if !ps.needDx {
 		return nil
+	}
+	if l.fused {
+		return dy[:batch*l.n]
 	}
 	dx := l.dx[:batch*l.n]
 	if len(dx) < reluSplit || l.run.done == nil {

@@ -31,7 +31,9 @@ const (
 // sizes of the per-example computation this layer replaced.
 var convPerExample = gemm.Backend() == "openblas"
 
-// conv implements [Conv2D] with im2col over pieces of whole examples:
+// conv implements [Conv2D] of stride above 1 (newConv takes convDirect for
+// stride 1; its tests compare the two on stride 1) with im2col over pieces
+// of whole examples:
 // the im2col matrix of examples n0 … n1−1 has (n1−n0)·xs columns, column
 // (n−n0)·xs+p being output pixel p of example n, and rows ckk (the
 // unrolled input), then one row of ones (it yields the bias gradient), then
@@ -78,7 +80,18 @@ type conv[F Float] struct {
 	ps    pass[F]
 }
 
-func newConv[F Float](l Conv2D, in, out Shape) *conv[F] {
+// newConv returns the implementation of l for input shape in: the direct
+// one (convdirect.go) for stride 1, im2col otherwise.
+func newConv[F Float](l Conv2D, in, out Shape) layer[F] {
+	if l.stride() == 1 {
+		if c := newConvDirect[F](l, in, out); c != nil {
+			return c
+		}
+	}
+	return newConvIm2col[F](l, in, out)
+}
+
+func newConvIm2col[F Float](l Conv2D, in, out Shape) *conv[F] {
 	c := &conv[F]{cin: in.C, h: in.H, w: in.W, cout: l.Out, k: l.Size, s: l.stride(), pad: l.Pad, ho: out.H, wo: out.W}
 	c.ckk = c.cin * c.k * c.k
 	c.hw = c.ho * c.wo

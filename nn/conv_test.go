@@ -26,6 +26,11 @@ var convCases = []struct {
 	{Shape{C: 4, H: 6, W: 6}, Conv2D{Out: 7, Size: 3, Pad: 1}},
 	{Shape{C: 1, H: 8, W: 5}, Conv2D{Out: 1, Size: 2, Pad: 3}},
 	{Shape{C: 17, H: 6, W: 6}, Conv2D{Out: 20, Size: 4}},
+	{Shape{C: 2, H: 5, W: 40}, Conv2D{Out: 7, Size: 3, Pad: 1}},
+	{Shape{C: 3, H: 6, W: 7}, Conv2D{Out: 8, Size: 3, Pad: 2}},
+	{Shape{C: 1, H: 3, W: 4}, Conv2D{Out: 260, Size: 2}},
+	{Shape{C: 2, H: 9, W: 17}, Conv2D{Out: 32, Size: 3}},
+	{Shape{C: 1, H: 4, W: 18}, Conv2D{Out: 16, Size: 3}},
 }
 
 // convRef is the per-example computation the batched layer replaced: for

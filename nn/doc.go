@@ -18,7 +18,11 @@
 // not safe for concurrent use.
 //
 // Data are row-major: a batch of N inputs is an N×InSize slice, and an image
-// is stored channel by channel (C×H×W). Convolutions use im2col per example.
+// is stored channel by channel (C×H×W). Convolutions of stride 1 read the
+// unrolled input (im2col) in place from a zero-padded copy of each example,
+// with AVX2 kernels on amd64 (convdirect.go); other strides unroll it. A ReLU
+// followed by max pooling is applied by the pooling layer (max is monotone),
+// with the same bits.
 //
 // # Losses and scale
 //
@@ -42,7 +46,7 @@
 //
 // For dense layers the per-example squares come from one extra product,
 // Σᵢ(δᵢxᵢᵀ)⊙(δᵢxᵢᵀ) = (δ⊙δ)ᵀ(x⊙x); convolutions form each example's
-// gradient from its im2col matrix and square it.
+// gradient from its unrolled input and square it.
 //
 // # Batch normalisation and dropout
 //

@@ -69,6 +69,8 @@ func New[F Float](in Shape, loss Loss, layers ...Layer) (*Network[F], error) {
 	if err := loss.check(shape); err != nil {
 		return nil, err
 	}
+	fuseReLUPool(n.layers)
+	chainPool(n.layers)
 	n.out = shape
 	n.head = newHead[F](loss, shape.Size())
 	n.bufs = make([]F, nbuf)
