@@ -17,6 +17,10 @@ type impl[F Float] struct {
 	kern func(kc int, a, b []F, ldb int, c []F, ldc int)
 	// dot, when not nil, computes the products that useDot selects.
 	dot *dotImpl[F]
+	// whole, when not nil, computes a whole call itself (a library such as
+	// OpenBLAS); only mr and nr are used then, as the multiples at which
+	// split cuts the rows and the columns.
+	whole func(x *call[F])
 }
 
 // call is one product C ← α·op(A)·op(B) + β·C after argument checks.
@@ -99,19 +103,21 @@ func (w *worker) run() {
 func blocked[F Float](im *impl[F], x call[F], set func(w *worker, x call[F]), serial bool) {
 	x.im = im
 	x.dot = useDot(im.dot, &x) // a choice by shape only, made before any split
-	parts := 1
-	if !serial && x.m*x.n*x.k >= parallelWork && x.m*x.n >= parallelOut && runtime.GOMAXPROCS(0) > 1 {
-		parts = 2
-	}
+	halves(x, set, !serial && x.m*x.n*x.k >= parallelWork && x.m*x.n >= parallelOut && runtime.GOMAXPROCS(0) > 1)
+}
+
+// halves computes x (x.im set) with set storing a part of it in a worker.
+// When parallel is true and split can cut x, the second part is computed on
+// a helper goroutine while the caller computes the first, and halves returns
+// when both are done; otherwise x is computed whole on the caller. It is the
+// one two-goroutine path of the package, shared by the Go kernels and by the
+// OpenBLAS build.
+func halves[F Float](x call[F], set func(w *worker, x call[F]), parallel bool) {
 	var second call[F]
-	if parts == 2 {
-		var ok bool
-		x, second, ok = split(im, x)
-		if !ok {
-			parts = 1
-		}
+	if parallel {
+		x, second, parallel = split(x.im, x)
 	}
-	if parts == 1 {
+	if !parallel {
 		w := getWorker()
 		set(w, x)
 		w.run()
@@ -179,8 +185,13 @@ func grow[F Float](s []F, n int) []F {
 }
 
 // runBlocked computes x on the calling goroutine with the packing buffers pa,
-// pb and tmp, and returns the buffers (grown if needed) for reuse.
+// pb and tmp, and returns the buffers (grown if needed) for reuse. With
+// im.whole set it calls im.whole instead and needs no buffers.
 func runBlocked[F Float](im *impl[F], x *call[F], pa, pb, tmp []F) ([]F, []F, []F) {
+	if im.whole != nil {
+		im.whole(x)
+		return pa, pb, tmp
+	}
 	if x.dot {
 		tmp = grow(tmp, max(12, im.mr*im.nr))
 		runDot(im.dot, x, tmp)

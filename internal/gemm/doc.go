@@ -45,6 +45,11 @@
 // OPENBLAS_NUM_THREADS, whatever GOMAXPROCS is, but not across thread
 // counts: OpenBLAS 0.3.21 sums large products in a different order with 1
 // and 2 threads (measured; see TestOpenBLASThreads).
+// With one OpenBLAS thread and GOMAXPROCS > 1, a float32 product of at least
+// 2²² multiply-adds is split like the Go one (two single-threaded OpenBLAS
+// calls on two goroutines), bit-identical to one call (TestBLASSplitBits);
+// float64 products are never split, since there OpenBLAS's sums depend on
+// where a row falls in its tiles.
 //
 // # Errors
 //
