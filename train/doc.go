@@ -24,6 +24,11 @@
 //   - mixture: Config.Components IVON components (blr.MixtureIVON);
 //     family FamilyMixture.
 //
+// A hyperparameter left at 0 takes the validated recipe of the data set,
+// model and optimizer where there is one (RecipeFor: adam, ivon, vogn and
+// mixture on Fashion-MNIST, chosen on a validation split), else the
+// optimizer's own default.
+//
 // Layers (and NewNetwork) turn a Config into the network: the MLP gets
 // Config.BatchNorm batch norms without affine parameters and the dropout
 // layers; NewPredictionNetwork is the same network without its dropout

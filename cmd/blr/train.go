@@ -75,11 +75,10 @@ given again must agree) to the same bytes as a run without a break.
 
 Defaults are the settings chosen on a 10% validation split (bench/validation.md):
 on Fashion-MNIST the recipes of adam, ivon, vogn and mixture (ivon's) for the
-mlp and lenet, for example ivon on the mlp --lr 0.2 --prior-precision 6
---hess-init 0.01 --temperature 0.01 --schedule cosine (chosen for 10 epochs;
-lenet's for 5); otherwise the optimizer's own defaults, chosen on MNIST's MLP
-for 2 epochs (see the blr package documentation). The run prints the settings
-it used. The hyperparameter flags override them: --prior-precision is P₀ on
+mlp and lenet (chosen for 10 and 5 epochs; the cold ones use --temperature,
+--clip-radius and --schedule cosine); otherwise the optimizer's own defaults,
+chosen on MNIST's MLP for 2 epochs (see the blr package documentation). The
+run prints the settings it used. The hyperparameter flags override them: --prior-precision is P₀ on
 the summed loss (weight decay P₀/N); the Bayesian optimizers choose β₂ from
 the run's length. A flag an optimizer does not use is refused.
 
@@ -593,8 +592,8 @@ var settingsKeys = []struct{ key, flag string }{
 }
 
 // settingsLine describes the run's resolved hyperparameters for people:
-// "ivon --lr 0.2 --prior-precision 6 … --schedule cosine (the validated
-// fashion-mnist mlp recipe)".
+// "ivon --lr 0.3 --prior-precision 6 … --schedule cosine (defaults: the
+// validated fashion-mnist mlp recipe)".
 func settingsLine(t *train.Trainer) string {
 	c := t.Config()
 	var m map[string]any
