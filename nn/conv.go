@@ -468,11 +468,13 @@ func (l *conv[F]) im2col(cols []F, ld int, x []F, a0, a1 int) {
 						d[ox] = 0
 					}
 					if l.s == 1 {
-						dv := d[lo:hi]
-						sv := src[lo+off : hi+off]
-						sv = sv[:len(dv)]
-						for i := range dv {
-							dv[i] = sv[i]
+						if lo < hi { // else no column of this kernel tap is inside the image
+							dv := d[lo:hi]
+							sv := src[lo+off : hi+off]
+							sv = sv[:len(dv)]
+							for i := range dv {
+								dv[i] = sv[i]
+							}
 						}
 						continue
 					}
@@ -515,11 +517,13 @@ func (l *conv[F]) col2im(dx, cols []F, ld int) {
 					dst := img[(oy*l.s+ki-l.pad)*l.w:][:l.w]
 					src := row[oy*wo : (oy+1)*wo]
 					if l.s == 1 {
-						sv := src[lo:hi]
-						dv := dst[lo+off : hi+off]
-						dv = dv[:len(sv)]
-						for i, v := range sv {
-							dv[i] += v
+						if lo < hi { // else no column of this kernel tap is inside the image
+							sv := src[lo:hi]
+							dv := dst[lo+off : hi+off]
+							dv = dv[:len(sv)]
+							for i, v := range sv {
+								dv[i] += v
+							}
 						}
 						continue
 					}

@@ -177,7 +177,7 @@ func newConvDirect[F Float](l Conv2D, in, out Shape) *convDirect[F] {
 	for co := range c.dyoff {
 		c.dyoff[co] = int32(co * c.xs)
 	}
-	c.wpack = make([]F, roundUp(c.cout, max(tileRows, tileCols))*c.ckk)
+	c.wpack = make([]F, max(roundUp(c.cout, tileRows), roundUp(c.cout, tileCols))*c.ckk) // whole panels of either width
 	c.wtpack = make([]F, roundUp(c.ckk, tileRows)*c.cout)
 	c.run = newRunner()
 	return c

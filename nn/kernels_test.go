@@ -356,3 +356,41 @@ func testTileT[F Float](t *testing.T, k, rows int, tol float64) {
 		}
 	}
 }
+
+// TestConvDirectRandomShapes checks the direct convolution against the
+// im2col one on random stride-1 shapes (channels, image sizes, kernel
+// sizes, padding and output channels that are not multiples of the tiles),
+// float64: outputs and input gradients within 1e-13, weight gradients and
+// squares within 1e-12. The first shape is the one whose panel of W once
+// ran past the packed buffer (15 channels: 3 panels of 6 need 18 rows).
+func TestConvDirectRandomShapes(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 7))
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
+	for i := range n {
+		in, conv := Shape{C: 3, H: 5, W: 11}, Conv2D{Out: 15, Size: 3}
+		if i > 0 {
+			in = Shape{C: 1 + rnd.IntN(4), H: 1 + rnd.IntN(14), W: 1 + rnd.IntN(14)}
+			conv = Conv2D{Out: 1 + rnd.IntN(40), Size: 1 + rnd.IntN(5), Pad: rnd.IntN(3)}
+		}
+		out, err := conv.outShape(in, "conv")
+		if err != nil {
+			continue // the kernel does not fit
+		}
+		batch := 1 + rnd.IntN(6)
+		np := conv.Out*in.C*conv.Size*conv.Size + conv.Out
+		p := randSlice[float64](np, rnd)
+		x := randSlice[float64](batch*in.Size(), rnd)
+		dy := randSlice[float64](batch*out.Size(), rnd)
+		got := runLayer(newConvDirect[float64](conv, in, out), p, x, dy, batch)
+		want := runLayer(newConvIm2col[float64](conv, in, out), p, x, dy, batch)
+		t.Run(fmt.Sprintf("%v/%v/batch=%d", in, conv, batch), func(t *testing.T) {
+			closeTo(t, "y", got.y, want.y, 1e-13, false)
+			closeTo(t, "dx", got.dx, want.dx, 1e-13, false)
+			closeTo(t, "grad", got.grad, want.grad, 1e-12, false)
+			closeTo(t, "sq", got.sq, want.sq, 1e-12, false)
+		})
+	}
+}
