@@ -69,9 +69,9 @@ const (
 // the training state, so that a resumed run goes on with the same settings.
 //
 // The eight hyperparameter fields (LR, PriorPrecision, Beta1, Beta2,
-// HessInit, Temperature, BayesBiNNEps, ClipRadius) follow blr.Config: 0 takes the
-// default and blr.Off asks for an actual zero (the command line maps an
-// explicit `--beta1 0` to blr.Off). The default is the validated recipe of
+// HessInit, Temperature, BayesBiNNEps, ClipRadius) follow blr.Config: 0
+// takes the default and blr.Off asks for an actual zero (the command line
+// maps an explicit `--beta1 0` to blr.Off). The default is the validated recipe of
 // the data set, model and optimizer where there is one (RecipeFor: the
 // Fashion-MNIST recipes of adam, ivon, vogn and mixture), else the
 // optimizer's own default (validated on MNIST); an empty Schedule likewise
@@ -133,10 +133,10 @@ type Config struct {
 	// estimator of the relaxed objective's gradient. Only bayesbinn takes
 	// it (Spec.Takes lists "bayesbinn-eps"); the others refuse it.
 	BayesBiNNEps float64 `json:"bayesbinn_eps,omitempty"`
-	// ClipRadius clips every entry of IVON's preconditioned mean step
-	// (blr.Config.ClipRadius, default none); 0 takes the default, blr.Off
-	// asks for no clipping. Only the optimizers that clip (ivon, mixture)
-	// take it.
+	// ClipRadius clips every entry of the preconditioned mean step of ivon,
+	// vogn and mixture (blr.Config.ClipRadius, default none); 0 takes the
+	// default, blr.Off asks for no clipping; the optimizers that do not clip
+	// refuse it.
 	ClipRadius float64 `json:"clip_radius,omitempty"`
 	// Components is K, the number of mixture components of the optimizer
 	// "mixture" (0: DefaultComponents); it must be 0 for the others.
@@ -306,12 +306,9 @@ func (c Config) Validate() error {
 	case c.BatchNorm && c.Model != "mlp":
 		return bad("batchnorm", c.BatchNorm, "applies to --model mlp only (lenet's layers are fixed)")
 	}
-	for _, h := range []struct {
-		field string
-		v     float64
-	}{{"lr", c.LR}, {"prior-precision", c.PriorPrecision}, {"beta1", c.Beta1}, {"beta2", c.Beta2}, {"hess-init", c.HessInit}, {"temperature", c.Temperature}, {"bayesbinn-eps", c.BayesBiNNEps}, {"clip-radius", c.ClipRadius}} {
-		if math.IsNaN(h.v) || math.IsInf(h.v, 0) || (h.v < 0 && h.v != blr.Off) {
-			return bad(h.field, h.v, "must be finite and ≥ 0 (0 in Config: the optimizer's default; blr.Off: an explicit zero)")
+	for _, h := range c.hyperFields() {
+		if v := *h.v; math.IsNaN(v) || math.IsInf(v, 0) || (v < 0 && v != blr.Off) {
+			return bad(h.flag, v, "must be finite and ≥ 0 (0 in Config: the default; blr.Off: an explicit zero)")
 		}
 	}
 	return checkTakes(&c, spec)

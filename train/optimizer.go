@@ -110,8 +110,8 @@ type Spec struct {
 	// TrainSamples > 1.
 	Sampling bool
 	// Takes lists the hyperparameter flags it uses, of lr,
-	// prior-precision, beta1, beta2, hess-init, temperature and
-	// bayesbinn-eps: Validate refuses the others, before any data are
+	// prior-precision, beta1, beta2, hess-init, temperature, bayesbinn-eps
+	// and clip-radius: Validate refuses the others, before any data are
 	// loaded. nil leaves the check to the builder (package blr's engine
 	// knows what each of its optimizers uses), except for bayesbinn-eps,
 	// which Validate refuses unless Takes lists it.
@@ -202,52 +202,32 @@ func init() {
 	registry["mixture"] = Spec{Family: FamilyMixture, Bayesian: true, Sampling: true, Build: buildMixture}
 }
 
-// hyperFlags are the hyperparameter flags of Spec.Takes.
-var hyperFlags = []string{"lr", "prior-precision", "beta1", "beta2", "hess-init", "temperature", "bayesbinn-eps", "clip-radius"}
-
-// unused refuses the hyperparameters an optimizer does not take, naming the
-// first one set.
-func unused(c *Config, name string, flags ...string) error {
-	for _, f := range flags {
-		var v float64
-		switch f {
-		case "lr":
-			v = c.LR
-		case "prior-precision":
-			v = c.PriorPrecision
-		case "beta1":
-			v = c.Beta1
-		case "beta2":
-			v = c.Beta2
-		case "hess-init":
-			v = c.HessInit
-		case "temperature":
-			v = c.Temperature
-		case "bayesbinn-eps":
-			v = c.BayesBiNNEps
-		case "clip-radius":
-			v = c.ClipRadius
-		}
-		if v != 0 {
-			if v == blr.Off {
-				v = 0
-			}
-			return &ConfigError{Field: f, Value: v, Reason: "not used by " + name}
-		}
-	}
-	return nil
+// hyperField is a hyperparameter of Config and its flag.
+type hyperField struct {
+	flag string
+	v    *float64
 }
 
-// checkTakes refuses the hyperparameter flags outside s.Takes.
+// hyperFields are the hyperparameter fields of c (those Spec.Takes names),
+// one table for validation and refusals.
+func (c *Config) hyperFields() []hyperField {
+	return []hyperField{{"lr", &c.LR}, {"prior-precision", &c.PriorPrecision}, {"beta1", &c.Beta1},
+		{"beta2", &c.Beta2}, {"hess-init", &c.HessInit}, {"temperature", &c.Temperature},
+		{"bayesbinn-eps", &c.BayesBiNNEps}, {"clip-radius", &c.ClipRadius}}
+}
+
+// checkTakes refuses the first hyperparameter set outside s.Takes.
 func checkTakes(c *Config, s Spec) error {
 	if s.Takes == nil {
 		return nil
 	}
-	var not []string
-	for _, f := range hyperFlags {
-		if !slices.Contains(s.Takes, f) {
-			not = append(not, f)
+	for _, h := range c.hyperFields() {
+		if v := *h.v; v != 0 && !slices.Contains(s.Takes, h.flag) {
+			if v == blr.Off {
+				v = 0
+			}
+			return &ConfigError{Field: h.flag, Value: v, Reason: "not used by " + c.Optimizer}
 		}
 	}
-	return unused(c, c.Optimizer, not...)
+	return nil
 }
