@@ -73,14 +73,15 @@ epoch. --stop-after-epoch E ends the run after epoch E as an interruption
 would; blr train --resume DIR continues it with its stored settings (flags
 given again must agree) to the same bytes as a run without a break.
 
-Defaults are the settings chosen on a 10% validation split (bench/validation.md):
-on Fashion-MNIST the recipes of adam, ivon, vogn and mixture (ivon's) for the
-mlp and lenet (chosen for 10 and 5 epochs; the cold ones use --temperature,
---clip-radius and --schedule cosine); otherwise the optimizer's own defaults,
-chosen on MNIST's MLP for 2 epochs (see the blr package documentation). The
-run prints the settings it used. The hyperparameter flags override them: --prior-precision is P₀ on
-the summed loss (weight decay P₀/N); the Bayesian optimizers choose β₂ from
-the run's length. A flag an optimizer does not use is refused.
+Defaults are the settings chosen on a 10% validation split
+(bench/validation.md): on Fashion-MNIST the recipes of adam, ivon, vogn and
+mixture (ivon's) for the mlp and lenet (chosen for 10 and 5 epochs; the
+Bayesian ones use --temperature, --clip-radius and --schedule cosine);
+otherwise the optimizer's own defaults, chosen on MNIST's MLP for 2 epochs
+(see the blr package documentation). The run prints the settings it used.
+The hyperparameter flags override them: --prior-precision is P₀ on the
+summed loss (weight decay P₀/N); the Bayesian optimizers choose β₂ from the
+run's length. A flag an optimizer does not use is refused.
 
 flags:
 `
@@ -170,7 +171,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs.Var(&f.hess, "hess-init", "initial curvature `h0` (default: the optimizer's)")
 	fs.Var(&f.temp, "temperature", "temperature `τ`: bayesbinn's Gumbel-softmax temperature (default 1e-10), or the posterior tempering of the Gaussian optimizers that take one (default 1)")
 	fs.Var(&f.bbEps, "bayesbinn-eps", "`ε` of bayesbinn's Gumbel-softmax factor (1−w²+ε)/(τ(1−μ²+ε)) (default 1e-10, the published variant; 0: the exact relaxed estimator)")
-	fs.Var(&f.clip, "clip-radius", "clip every entry of ivon's preconditioned mean step to ±`r` (default: the recipe's, else none; 0: none)")
+	fs.Var(&f.clip, "clip-radius", "clip every entry of the preconditioned mean step of ivon, vogn and mixture to ±`r` (default: the recipe's, else none; 0: none)")
 	fs.IntVar(&c.Components, "components", 0, "mixture components `K` of --optimizer mixture (default 3)")
 	fs.Float64Var(&c.Dropout, "dropout", 0, "drop probability `P` of --optimizer dropout's layers (default 0.2)")
 	fs.BoolVar(&c.BatchNorm, "batchnorm", false, "a batch norm without affine parameters after every dense layer of the MLP")
