@@ -33,6 +33,13 @@ func perExample(t *testing.T, c netCase, n *Network[float64], params []float64, 
 		if err != nil {
 			t.Fatal(err)
 		}
+		for li, l := range n.layers { // the same dropout masks, in training mode
+			if d, ok := l.(*dropout[float64]); ok && d.fixed != nil {
+				rd := ref.layers[li].(*dropout[float64])
+				rd.fixed = append([]float64(nil), d.fixed...)
+				ref.layers[li] = trainDropout{rd}
+			}
+		}
 		if _, err := ref.Loss(nil, params, b); err != nil {
 			t.Fatal(err)
 		}
@@ -55,12 +62,25 @@ func perExample(t *testing.T, c netCase, n *Network[float64], params []float64, 
 	return func(i int) (*Network[float64], Batch[float64]) {
 		for li, m := range masks {
 			size := len(m) / c.batch
+			if d, ok := ref.layers[li].(trainDropout); ok {
+				d.fixed = m[i*size : (i+1)*size]
+				continue
+			}
 			if err := ref.SetDropoutMask(li, m[i*size:(i+1)*size]); err != nil {
 				t.Fatal(err)
 			}
 		}
 		return ref, example(ref, b, i)
 	}
+}
+
+// trainDropout is a dropout layer that applies its fixed mask in
+// evaluation mode too: the per-example twin of a network with batch norm
+// under batch statistics runs in evaluation mode.
+type trainDropout struct{ *dropout[float64] }
+
+func (d trainDropout) forward(p, x []float64, batch int, _ bool) []float64 {
+	return d.dropout.forward(p, x, batch, true)
 }
 
 // TestEmpiricalFisherPerExample checks EmpiricalFisherDiag against the

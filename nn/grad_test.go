@@ -9,30 +9,35 @@ import (
 )
 
 // TestGradientFD checks the gradient that Loss writes against central finite
-// differences of Loss (gonum diff/fd, step 1e-6) for every layer kind, both
-// losses and every mode: max |g − fd|/max(1, |fd|) ≤ 1e-6.
+// differences of Loss for every layer kind, both losses and every mode
+// (checkFD).
 func TestGradientFD(t *testing.T) {
 	for _, c := range netCases() {
 		t.Run(c.name, func(t *testing.T) {
 			n, params, b := c.setup(t, 1)
-			grad := make([]float64, len(params))
-			if _, err := n.Loss(grad, params, b); err != nil {
-				t.Fatal(err)
-			}
-			f := func(p []float64) float64 {
-				l, err := n.Loss(nil, p, b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return l
-			}
-			want := fd.Gradient(nil, f, params, &fd.Settings{Formula: fd.Central, Step: 1e-6})
-			d, i := maxRelDiff(grad, want)
-			t.Logf("%d parameters, max rel. diff. %.2g", len(params), d)
-			if d > 1e-6 {
-				t.Errorf("grad[%d] = %.10g, finite differences %.10g (rel. diff. %.2g > 1e-6)", i, grad[i], want[i], d)
-			}
+			checkFD(t, n, params, b)
 		})
+	}
+}
+
+// checkFD compares the gradient that Loss writes at params on b with central
+// finite differences of Loss (gonum diff/fd, step 1e-6): max |g − fd| /
+// max(1, |fd|) ≤ 1e-6.
+func checkFD(t *testing.T, n *Network[float64], params []float64, b Batch[float64]) {
+	t.Helper()
+	grad := make([]float64, len(params))
+	if _, err := n.Loss(grad, params, b); err != nil {
+		t.Fatal(err)
+	}
+	want := fd.Gradient(nil, func(p []float64) float64 {
+		l, err := n.Loss(nil, p, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}, params, &fd.Settings{Formula: fd.Central, Step: 1e-6})
+	if d, i := maxRelDiff(grad, want); d > 1e-6 {
+		t.Errorf("grad[%d] = %.10g, finite differences %.10g (rel. diff. %.2g > 1e-6)", i, grad[i], want[i], d)
 	}
 }
 
@@ -55,21 +60,7 @@ func TestConvRandomShapesFD(t *testing.T) {
 			if err := n.Init(params, rnd); err != nil {
 				t.Fatal(err)
 			}
-			b := randomBatch(n, 1+rnd.IntN(4), rnd)
-			grad := make([]float64, len(params))
-			if _, err := n.Loss(grad, params, b); err != nil {
-				t.Fatal(err)
-			}
-			want := fd.Gradient(nil, func(p []float64) float64 {
-				l, err := n.Loss(nil, p, b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return l
-			}, params, &fd.Settings{Formula: fd.Central, Step: 1e-6})
-			if d, i := maxRelDiff(grad, want); d > 1e-6 {
-				t.Errorf("grad[%d] = %.10g, finite differences %.10g (rel. diff. %.2g > 1e-6)", i, grad[i], want[i], d)
-			}
+			checkFD(t, n, params, randomBatch(n, 1+rnd.IntN(4), rnd))
 		})
 	}
 }

@@ -269,16 +269,7 @@ func testLeNetFused[F Float](t *testing.T) {
 			t.Fatal(err)
 		}
 		if plain {
-			for _, l := range n.layers {
-				switch l := l.(type) {
-				case *relu[F]:
-					l.fused = false
-				case *maxPool[F]:
-					l.relu, l.chained = false, false
-				case *convDirect[F]:
-					l.pool = nil
-				}
-			}
+			unfuse(n)
 		}
 		rnd := rand.New(rand.NewPCG(7, 8))
 		params := make([]F, n.NumParams())
