@@ -31,8 +31,8 @@ type recipeKey struct{ data, model, optimizer string }
 // for 2 epochs), so MNIST has no entries.
 var recipes = map[recipeKey]Recipe{
 	{"fashion-mnist", "mlp", "adam"}:      {LR: 1e-3, PriorPrecision: 6, Schedule: "cosine", Epochs: 10},
-	{"fashion-mnist", "mlp", "ivon"}:      {LR: 0.3, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
-	{"fashion-mnist", "mlp", "mixture"}:   {LR: 0.3, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
+	{"fashion-mnist", "mlp", "ivon"}:      {LR: 0.3, PriorPrecision: 3, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
+	{"fashion-mnist", "mlp", "mixture"}:   {LR: 0.3, PriorPrecision: 3, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
 	{"fashion-mnist", "mlp", "vogn"}:      {LR: 3e-3, PriorPrecision: 18, Temperature: 0.003, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
 	{"fashion-mnist", "lenet", "adam"}:    {LR: 1e-3, Schedule: "constant", Epochs: 5},
 	{"fashion-mnist", "lenet", "ivon"}:    {LR: 0.3, PriorPrecision: 18, HessInit: 0.1, Temperature: 0.3, ClipRadius: 1, Schedule: "cosine", Epochs: 5},

@@ -20,13 +20,13 @@ func TestRecipeFills(t *testing.T) {
 		want Config // the fields compared: LR, PriorPrecision, Beta1, HessInit, Temperature, ClipRadius, Schedule
 	}{
 		{"fashion mlp ivon", Config{Data: "fashion-mnist", Model: "mlp", Optimizer: "ivon"},
-			Config{LR: 0.3, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine"}},
+			Config{LR: 0.3, PriorPrecision: 3, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine"}},
 		{"spelling and case", Config{Data: "Fashion_MNIST", Model: " MLP", Optimizer: "IVON"},
-			Config{LR: 0.3, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine"}},
+			Config{LR: 0.3, PriorPrecision: 3, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine"}},
 		{"explicit values win", Config{Data: "fashion-mnist", Model: "mlp", Optimizer: "ivon", LR: 0.5, Temperature: 1, ClipRadius: blr.Off, Schedule: "constant"},
-			Config{LR: 0.5, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 1, ClipRadius: blr.Off, Schedule: "constant"}},
+			Config{LR: 0.5, PriorPrecision: 3, Beta1: 0.8, HessInit: 0.01, Temperature: 1, ClipRadius: blr.Off, Schedule: "constant"}},
 		{"mixture", Config{Data: "fashion-mnist", Model: "mlp", Optimizer: "mixture"},
-			Config{LR: 0.3, PriorPrecision: 6, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine"}},
+			Config{LR: 0.3, PriorPrecision: 3, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine"}},
 		{"lenet vogn", Config{Data: "fashion-mnist", Model: "lenet", Optimizer: "vogn"},
 			Config{LR: 1e-2, PriorPrecision: 18, Temperature: 0.01, Schedule: "cosine"}},
 		{"mnist keeps the optimizer's defaults", Config{Data: "mnist", Model: "mlp", Optimizer: "ivon"},
