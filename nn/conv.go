@@ -45,17 +45,14 @@ var convPerExample = gemm.Backend() == "openblas"
 // its own rows again rather than keeping the matrix from the forward pass
 // (which would not stay in cache).
 //
-// In the wide layout (stride 1, no padding, Wo < W) an example's columns
-// are its output rows laid out with the input's width, xs = Ho·W: column
-// oy·W+ox of row (c, ki, kj) is x[c, oy+ki, ox+kj], so each row is one
-// contiguous run of the input and col2im one contiguous sum. The columns
-// with ox ≥ Wo are padding: their output gradient and their entry in the
-// row of ones are zero, so they add nothing but signed zeros.
+// Stride-1 layers take the direct convolution (convdirect.go); this one
+// serves the other strides, and stride 1 only as the tests' reference (or
+// where the direct kernels' int32 offsets would overflow), so it has no
+// fast paths of its own for stride 1.
 type conv[F Float] struct {
 	cin, h, w, cout, k, s, pad, ho, wo int
 	ckk, hw, inSize, outSize           int
-	wide                               bool // the wide layout
-	xs                                 int  // columns per example: hw, or Ho·W when wide
+	xs                                 int  // columns per example: hw
 	chunk                              int  // examples per piece of the im2col matrix
 	wt                                 bool // the weight gradient is formed transposed, rp×cp
 	rp, cp                             int  // rows of the im2col matrix and of dyp, padded with zero rows (see newConv)
@@ -97,11 +94,7 @@ func newConvIm2col[F Float](l Conv2D, in, out Shape) *conv[F] {
 	c.hw = c.ho * c.wo
 	c.inSize = in.Size()
 	c.outSize = out.Size()
-	c.wide = c.s == 1 && c.pad == 0 && c.wo < c.w
 	c.xs = c.hw
-	if c.wide {
-		c.xs = c.ho * c.w
-	}
 	c.chunk = max(1, convWidth/c.xs)
 	if convPerExample {
 		c.chunk = 1
@@ -119,7 +112,7 @@ func newConvIm2col[F Float](l Conv2D, in, out Shape) *conv[F] {
 	} else {
 		c.rp, c.cp = up(r, 3), up(c.cout, 4)
 	}
-	c.direct = c.chunk == 1 && !c.wide && c.cp == c.cout
+	c.direct = c.chunk == 1 && c.cp == c.cout
 	c.run = newRunner()
 	return c
 }
@@ -237,11 +230,6 @@ func (l *conv[F]) unroll(dst []F, ld, n0, n1, a0, a1 int) {
 	if a0 <= l.ckk && l.ckk < a1 {
 		o := dst[(l.ckk-a0)*ld:][:wd]
 		fill(o, 1)
-		if l.wide {
-			for oy := range wd / l.w {
-				clear(o[oy*l.w+l.wo : (oy+1)*l.w])
-			}
-		}
 	}
 	for r := max(a0, l.ckk+1); r < a1; r++ {
 		clear(dst[(r-a0)*ld:][:wd])
@@ -260,7 +248,7 @@ func (l *conv[F]) forwardPart(h int) {
 		ldp := padLd[F](wd)
 		pc := l.pc[h]
 		l.unroll(pc, ldp, n0, n1, 0, l.ckk)
-		if n1 == n0+1 && !l.wide {
+		if n1 == n0+1 {
 			// One example: straight into y.
 			yn := l.y[n0*l.outSize : (n0+1)*l.outSize]
 			for co, bv := range b {
@@ -278,15 +266,7 @@ func (l *conv[F]) forwardPart(h int) {
 			yn := l.y[n*l.outSize : (n+1)*l.outSize]
 			off := (n - n0) * l.xs
 			for co := range l.cout {
-				src := yp[co*ldp+off:][:l.xs]
-				dst := yn[co*l.hw : (co+1)*l.hw]
-				if !l.wide {
-					copy(dst, src)
-					continue
-				}
-				for oy := range l.ho {
-					copy(dst[oy*l.wo:(oy+1)*l.wo], src[oy*l.w:])
-				}
+				copy(yn[co*l.hw:(co+1)*l.hw], yp[co*ldp+off:][:l.xs])
 			}
 		}
 	}
@@ -303,19 +283,7 @@ func (l *conv[F]) backwardPart(h int) {
 		ld := l.width
 		dyn := l.dy[n*l.outSize : (n+1)*l.outSize]
 		for co := range l.cout {
-			dst := l.dyp[co*ld+n*l.xs:][:l.xs]
-			src := dyn[co*l.hw : (co+1)*l.hw]
-			if !l.wide {
-				copy(dst, src)
-				continue
-			}
-			for oy := range l.ho {
-				d := dst[oy*l.w : (oy+1)*l.w]
-				copy(d, src[oy*l.wo:(oy+1)*l.wo])
-				for i := l.wo; i < len(d); i++ {
-					d[i] = 0
-				}
-			}
+			copy(l.dyp[co*ld+n*l.xs:][:l.xs], dyn[co*l.hw:(co+1)*l.hw])
 		}
 		for co := l.cout; co < l.cp; co++ {
 			clear(l.dyp[co*ld+n*l.xs:][:l.xs])
@@ -411,8 +379,7 @@ func (l *conv[F]) weightsPart(h int) {
 // im2col unrolls rows a0 … a1−1 (of the ckk) of one example x (cin×h×w)
 // into cols (leading dimension ld, row r at cols[(r−a0)·ld:]): row
 // (c·k+ki)·k+kj holds x[c, oy·s+ki−pad, ox·s+kj−pad] for every output
-// pixel, zero outside the image (in the wide layout, see conv, the
-// padding columns hold input values instead).
+// pixel, zero outside the image.
 func (l *conv[F]) im2col(cols []F, ld int, x []F, a0, a1 int) {
 	wo := l.wo
 	for c := range l.cin {
@@ -424,38 +391,11 @@ func (l *conv[F]) im2col(cols []F, ld int, x []F, a0, a1 int) {
 				if r < a0 || r >= a1 {
 					continue
 				}
-				if l.wide {
-					// One run of the input; the columns past Wo of each
-					// output row pick up the next input row's start.
-					row := cols[(r-a0)*ld:][:l.xs]
-					n := (l.ho-1)*l.w + wo
-					copy(row[:n], img[ki*l.w+kj:][:n])
-					clear(row[n:])
-					continue
-				}
 				row := cols[(r-a0)*ld:][:l.hw]
 				lo, hi := l.validX(kj)
 				off := kj - l.pad
 				clear(row[:oy0*wo])
 				clear(row[oy1*wo:])
-				if l.s == 1 && wo == l.w && lo < hi && oy0 < oy1 {
-					// Rows of the same length in and out: the valid
-					// block is one copy, after which the columns outside
-					// [lo, hi) hold values of the neighbouring rows.
-					d0, d1 := oy0*wo+lo, (oy1-1)*wo+hi
-					s0 := (oy0+ki-l.pad)*l.w + off + lo
-					copy(row[d0:d1], img[s0:s0+d1-d0])
-					for oy := oy0; oy < oy1; oy++ {
-						d := row[oy*wo : (oy+1)*wo]
-						for ox := range d[:lo] {
-							d[ox] = 0
-						}
-						for ox := hi; ox < len(d); ox++ {
-							d[ox] = 0
-						}
-					}
-					continue
-				}
 				for oy := oy0; oy < oy1; oy++ {
 					d := row[oy*wo : (oy+1)*wo]
 					src := img[(oy*l.s+ki-l.pad)*l.w:][:l.w]
@@ -466,17 +406,6 @@ func (l *conv[F]) im2col(cols []F, ld int, x []F, a0, a1 int) {
 					}
 					for ox := hi; ox < len(d); ox++ {
 						d[ox] = 0
-					}
-					if l.s == 1 {
-						if lo < hi { // else no column of this kernel tap is inside the image
-							dv := d[lo:hi]
-							sv := src[lo+off : hi+off]
-							sv = sv[:len(dv)]
-							for i := range dv {
-								dv[i] = sv[i]
-							}
-						}
-						continue
 					}
 					for ox := lo; ox < hi; ox++ {
 						d[ox] = src[ox*l.s+off]
@@ -498,35 +427,12 @@ func (l *conv[F]) col2im(dx, cols []F, ld int) {
 		for ki := range l.k {
 			oy0, oy1 := l.validY(ki)
 			for kj := range l.k {
-				if l.wide {
-					// The padding columns hold signed zeros.
-					n := (l.ho-1)*l.w + wo
-					row := cols[((c*l.k+ki)*l.k+kj)*ld:][:l.xs]
-					sv := row[:n]
-					dv := img[ki*l.w+kj:][:n]
-					for i, v := range sv {
-						dv[i] += v
-					}
-					clear(row)
-					continue
-				}
 				row := cols[((c*l.k+ki)*l.k+kj)*ld:][:l.hw]
 				lo, hi := l.validX(kj)
 				off := kj - l.pad
 				for oy := oy0; oy < oy1; oy++ {
 					dst := img[(oy*l.s+ki-l.pad)*l.w:][:l.w]
 					src := row[oy*wo : (oy+1)*wo]
-					if l.s == 1 {
-						if lo < hi { // else no column of this kernel tap is inside the image
-							sv := src[lo:hi]
-							dv := dst[lo+off : hi+off]
-							dv = dv[:len(sv)]
-							for i, v := range sv {
-								dv[i] += v
-							}
-						}
-						continue
-					}
 					for ox := lo; ox < hi; ox++ {
 						dst[ox*l.s+off] += src[ox]
 					}
