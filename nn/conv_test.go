@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"github.com/bayesrule/blr/internal/gemm"
 )
@@ -179,40 +180,49 @@ func TestConvBatchedMatchesPerExample(t *testing.T) {
 	for _, tc := range convCases {
 		for _, batch := range []int{1, 2, 3, 7, 37} {
 			name := fmt.Sprintf("%v/%v/batch=%d", tc.in, tc.conv, batch)
-			out, err := tc.conv.outShape(tc.in, "conv")
-			if err != nil {
-				t.Fatal(err)
+			ref := func(p, x, dy []float64) convRef[float64] {
+				return refConv(tc.conv, tc.in, p, x, dy, batch, 1/float64(batch))
 			}
-			np := tc.conv.Out*tc.in.C*tc.conv.Size*tc.conv.Size + tc.conv.Out
 			t.Run(name+"/float64", func(t *testing.T) {
-				rnd := rand.New(rand.NewPCG(uint64(batch), 7))
-				p := randSlice[float64](np, rnd)
-				x := randSlice[float64](batch*tc.in.Size(), rnd)
-				dy := randSlice[float64](batch*out.Size(), rnd)
-				scale := 1 / float64(batch)
-				got := runConv(tc.conv, tc.in, p, x, dy, batch, scale)
-				want := refConv(tc.conv, tc.in, p, x, dy, batch, scale)
-				closeTo(t, "y", got.y, want.y, 1e-13, exact)
-				closeTo(t, "dx", got.dx, want.dx, 1e-13, exact)
-				closeTo(t, "grad", got.grad, want.grad, 1e-12, false)
-				closeTo(t, "sq", got.sq, want.sq, 1e-12, false)
+				compareConv(t, tc.conv, tc.in, batch, 7, exact, func(p, x, dy []float64) convRef[float64] {
+					return runConv(tc.conv, tc.in, p, x, dy, batch, 1/float64(batch))
+				}, ref)
 			})
 			t.Run(name+"/float32", func(t *testing.T) {
-				rnd := rand.New(rand.NewPCG(uint64(batch), 8))
-				p := randSlice[float32](np, rnd)
-				x := randSlice[float32](batch*tc.in.Size(), rnd)
-				dy := randSlice[float32](batch*out.Size(), rnd)
-				scale := 1 / float32(batch)
-				got := runConv(tc.conv, tc.in, p, x, dy, batch, scale)
-				want := refConv(tc.conv, tc.in, p, x, dy, batch, scale)
-				closeTo(t, "y", got.y, want.y, 1e-5, exact)
-				closeTo(t, "dx", got.dx, want.dx, 1e-5, exact)
-				// sums of up to batch·Ho·Wo terms of size ~1
-				closeTo(t, "grad", got.grad, want.grad, 2e-4, false)
-				closeTo(t, "sq", got.sq, want.sq, 2e-4, false)
+				compareConv(t, tc.conv, tc.in, batch, 8, exact, func(p, x, dy []float32) convRef[float32] {
+					return runConv(tc.conv, tc.in, p, x, dy, batch, 1/float32(batch))
+				}, func(p, x, dy []float32) convRef[float32] {
+					return refConv(tc.conv, tc.in, p, x, dy, batch, 1/float32(batch))
+				})
 			})
 		}
 	}
+}
+
+// compareConv draws the parameters, inputs and output gradients of one
+// batch (seeded by batch and seed) and compares got with want: the outputs
+// and input gradients within 1e-13 (float64) or 1e-5 (float32), bit for bit
+// when exact; the weight gradients and squares, summed in another order,
+// within 1e-12 or 2e-4 (sums of up to batch·Ho·Wo terms of size ~1).
+func compareConv[F Float](t *testing.T, c Conv2D, in Shape, batch int, seed uint64, exact bool, got, want func(p, x, dy []F) convRef[F]) {
+	t.Helper()
+	out, err := c.outShape(in, "conv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(uint64(batch), seed))
+	p := randSlice[F](c.Out*in.C*c.Size*c.Size+c.Out, rnd)
+	x := randSlice[F](batch*in.Size(), rnd)
+	dy := randSlice[F](batch*out.Size(), rnd)
+	g, w := got(p, x, dy), want(p, x, dy)
+	tight, loose := 1e-13, 1e-12
+	if unsafe.Sizeof(p[0]) == 4 {
+		tight, loose = 1e-5, 2e-4
+	}
+	closeTo(t, "y", g.y, w.y, tight, exact)
+	closeTo(t, "dx", g.dx, w.dx, tight, exact)
+	closeTo(t, "grad", g.grad, w.grad, loose, false)
+	closeTo(t, "sq", g.sq, w.sq, loose, false)
 }
 
 // TestConvGOMAXPROCS checks that the batched convolution gives the same

@@ -20,39 +20,27 @@ func TestConvDirectMatchesIm2col(t *testing.T) {
 		if tc.conv.stride() != 1 {
 			continue
 		}
-		out, err := tc.conv.outShape(tc.in, "conv")
-		if err != nil {
-			t.Fatal(err)
-		}
-		np := tc.conv.Out*tc.in.C*tc.conv.Size*tc.conv.Size + tc.conv.Out
 		for _, batch := range []int{1, 5, 40} {
 			name := fmt.Sprintf("%v/%v/batch=%d", tc.in, tc.conv, batch)
-			t.Run(name+"/float64", func(t *testing.T) {
-				rnd := rand.New(rand.NewPCG(uint64(batch), 17))
-				p := randSlice[float64](np, rnd)
-				x := randSlice[float64](batch*tc.in.Size(), rnd)
-				dy := randSlice[float64](batch*out.Size(), rnd)
-				got := runLayer(newConvDirect[float64](tc.conv, tc.in, out), p, x, dy, batch)
-				want := runLayer(newConvIm2col[float64](tc.conv, tc.in, out), p, x, dy, batch)
-				closeTo(t, "y", got.y, want.y, 1e-13, exact)
-				closeTo(t, "dx", got.dx, want.dx, 1e-13, exact)
-				closeTo(t, "grad", got.grad, want.grad, 1e-12, false)
-				closeTo(t, "sq", got.sq, want.sq, 1e-12, false)
-			})
-			t.Run(name+"/float32", func(t *testing.T) {
-				rnd := rand.New(rand.NewPCG(uint64(batch), 18))
-				p := randSlice[float32](np, rnd)
-				x := randSlice[float32](batch*tc.in.Size(), rnd)
-				dy := randSlice[float32](batch*out.Size(), rnd)
-				got := runLayer(newConvDirect[float32](tc.conv, tc.in, out), p, x, dy, batch)
-				want := runLayer(newConvIm2col[float32](tc.conv, tc.in, out), p, x, dy, batch)
-				closeTo(t, "y", got.y, want.y, 1e-5, exact)
-				closeTo(t, "dx", got.dx, want.dx, 1e-5, exact)
-				closeTo(t, "grad", got.grad, want.grad, 2e-4, false)
-				closeTo(t, "sq", got.sq, want.sq, 2e-4, false)
-			})
+			t.Run(name+"/float64", func(t *testing.T) { directVsIm2col[float64](t, tc.conv, tc.in, batch, 17, exact) })
+			t.Run(name+"/float32", func(t *testing.T) { directVsIm2col[float32](t, tc.conv, tc.in, batch, 18, exact) })
 		}
 	}
+}
+
+// directVsIm2col compares the direct and the im2col layer on one batch
+// (compareConv).
+func directVsIm2col[F Float](t *testing.T, c Conv2D, in Shape, batch int, seed uint64, exact bool) {
+	t.Helper()
+	out, err := c.outShape(in, "conv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareConv(t, c, in, batch, seed, exact, func(p, x, dy []F) convRef[F] {
+		return runLayer(newConvDirect[F](c, in, out), p, x, dy, batch)
+	}, func(p, x, dy []F) convRef[F] {
+		return runLayer(newConvIm2col[F](c, in, out), p, x, dy, batch)
+	})
 }
 
 // runLayer runs a convolution layer's forward and backward passes
@@ -366,22 +354,12 @@ func TestConvDirectRandomShapes(t *testing.T) {
 			in = Shape{C: 1 + rnd.IntN(4), H: 1 + rnd.IntN(14), W: 1 + rnd.IntN(14)}
 			conv = Conv2D{Out: 1 + rnd.IntN(40), Size: 1 + rnd.IntN(5), Pad: rnd.IntN(3)}
 		}
-		out, err := conv.outShape(in, "conv")
-		if err != nil {
+		if _, err := conv.outShape(in, "conv"); err != nil {
 			continue // the kernel does not fit
 		}
 		batch := 1 + rnd.IntN(6)
-		np := conv.Out*in.C*conv.Size*conv.Size + conv.Out
-		p := randSlice[float64](np, rnd)
-		x := randSlice[float64](batch*in.Size(), rnd)
-		dy := randSlice[float64](batch*out.Size(), rnd)
-		got := runLayer(newConvDirect[float64](conv, in, out), p, x, dy, batch)
-		want := runLayer(newConvIm2col[float64](conv, in, out), p, x, dy, batch)
 		t.Run(fmt.Sprintf("%v/%v/batch=%d", in, conv, batch), func(t *testing.T) {
-			closeTo(t, "y", got.y, want.y, 1e-13, false)
-			closeTo(t, "dx", got.dx, want.dx, 1e-13, false)
-			closeTo(t, "grad", got.grad, want.grad, 1e-12, false)
-			closeTo(t, "sq", got.sq, want.sq, 1e-12, false)
+			directVsIm2col[float64](t, conv, in, batch, uint64(i), false)
 		})
 	}
 }
