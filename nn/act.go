@@ -93,20 +93,28 @@ func (l *relu[F]) backward(_, dy []F, batch int, ps pass[F]) []F {
 // activations is mispredicted half the time).
 func reluMask[F Float](dx, dy, y []F) {
 	if unsafe.Sizeof(dx[0]) == 4 {
-		d := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(dx))), len(dx))
-		g := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(dy))), len(dx))
-		a := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(y))), len(dx))
+		d, g, a := asBits[uint32](dx), asBits[uint32](dy)[:len(dx)], asBits[uint32](y)[:len(dx)]
 		for i, v := range g {
-			d[i] = v & uint32(int32(-a[i])>>31)
+			d[i] = keep32(v, a[i])
 		}
 		return
 	}
-	d := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(dx))), len(dx))
-	g := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(dy))), len(dx))
-	a := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(y))), len(dx))
+	d, g, a := asBits[uint64](dx), asBits[uint64](dy)[:len(dx)], asBits[uint64](y)[:len(dx)]
 	for i, v := range g {
-		d[i] = v & uint64(int64(-a[i])>>63)
+		d[i] = keep64(v, a[i])
 	}
+}
+
+// keep32 is g where the float32 bits a are nonzero (a = max(x, 0) > 0) and
+// 0 elsewhere, without a branch; keep64 is the same for float64 bits.
+func keep32(g, a uint32) uint32 { return g & uint32(int32(-a)>>31) }
+
+func keep64(g, a uint64) uint64 { return g & uint64(int64(-a)>>63) }
+
+// asBits reinterprets x as the bits of its floats, U being the unsigned
+// integer of the same size.
+func asBits[U uint32 | uint64, F Float](x []F) []U {
+	return unsafe.Slice((*U)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
 func (l *relu[F]) initParams([]F, *rand.Rand) {}

@@ -224,18 +224,16 @@ func poolBackReLU[F Float](dx, dy, y []F, idx []int32) {
 	y = y[:len(dy)]
 	idx = idx[:len(dy)]
 	if unsafe.Sizeof(dx[0]) == 4 {
-		g := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(dy))), len(dy))
-		a := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(y))), len(dy))
+		g, a := asBits[uint32](dy), asBits[uint32](y)
 		for j, v := range g {
-			m := v & uint32(int32(-a[j])>>31)
+			m := keep32(v, a[j])
 			dx[idx[j]] += *(*F)(unsafe.Pointer(&m))
 		}
 		return
 	}
-	g := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(dy))), len(dy))
-	a := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(y))), len(dy))
+	g, a := asBits[uint64](dy), asBits[uint64](y)
 	for j, v := range g {
-		m := v & uint64(int64(-a[j])>>63)
+		m := keep64(v, a[j])
 		dx[idx[j]] += *(*F)(unsafe.Pointer(&m))
 	}
 }
