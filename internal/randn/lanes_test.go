@@ -121,10 +121,12 @@ func testMeanStd(n int) (mean, std []float32) {
 	return mean, std
 }
 
-func same(t *testing.T, what string, n int, key uint64, got, want []float32) {
+// same fails unless got and want hold the same bits (a float32 widens to
+// float64 exactly, signed zeros included).
+func same[F Float](t *testing.T, what string, n int, key uint64, got, want []F) {
 	t.Helper()
 	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+		if math.Float64bits(float64(got[i])) != math.Float64bits(float64(want[i])) {
 			t.Fatalf("%s n=%d key=%#x: x[%d] = %v, want %v", what, n, key, i, got[i], want[i])
 		}
 	}

@@ -1,7 +1,6 @@
 package randn
 
 import (
-	"math"
 	"runtime"
 	"testing"
 )
@@ -16,19 +15,11 @@ func TestFillSerial(t *testing.T) {
 			a, b := make([]float32, n), make([]float32, n)
 			Fill(a, 21)
 			FillSerial(b, 21)
-			for i := range a {
-				if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-					t.Fatalf("%s, n=%d: FillSerial[%d] = %v, Fill %v", name, n, i, b[i], a[i])
-				}
-			}
+			same(t, name+": FillSerial", n, 21, b, a)
 			c, d := make([]float64, n), make([]float64, n)
 			Fill(c, 22)
 			FillSerial(d, 22)
-			for i := range c {
-				if math.Float64bits(c[i]) != math.Float64bits(d[i]) {
-					t.Fatalf("%s, n=%d: float64 FillSerial[%d] = %v, Fill %v", name, n, i, d[i], c[i])
-				}
-			}
+			same(t, name+": float64 FillSerial", n, 22, d, c)
 		}
 	})
 }
