@@ -23,7 +23,7 @@ type Recipe struct {
 type recipeKey struct{ data, model, optimizer string }
 
 // recipes are the validated settings on Fashion-MNIST (bench/validation.md
-// §5 and §6, bench/quality.md for their test results). The mixture's
+// §5–§7, bench/quality.md for their test results). The mixture's
 // components are IVON runs and the mixture takes IVON's recipe (its MLP
 // test runs: bench/quality.md, the third round; no LeNet mixture was run).
 // On
@@ -33,7 +33,7 @@ var recipes = map[recipeKey]Recipe{
 	{"fashion-mnist", "mlp", "adam"}:      {LR: 1e-3, PriorPrecision: 6, Schedule: "cosine", Epochs: 10},
 	{"fashion-mnist", "mlp", "ivon"}:      {LR: 0.3, PriorPrecision: 3, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
 	{"fashion-mnist", "mlp", "mixture"}:   {LR: 0.3, PriorPrecision: 3, Beta1: 0.8, HessInit: 0.01, Temperature: 0.01, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
-	{"fashion-mnist", "mlp", "vogn"}:      {LR: 3e-3, PriorPrecision: 18, Temperature: 0.003, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
+	{"fashion-mnist", "mlp", "vogn"}:      {LR: 1e-3, PriorPrecision: 6, HessInit: 0.01, Temperature: 0.003, ClipRadius: 1, Schedule: "cosine", Epochs: 10},
 	{"fashion-mnist", "lenet", "adam"}:    {LR: 1e-3, Schedule: "constant", Epochs: 5},
 	{"fashion-mnist", "lenet", "ivon"}:    {LR: 0.3, PriorPrecision: 18, HessInit: 0.1, Temperature: 0.3, ClipRadius: 1, Schedule: "cosine", Epochs: 5},
 	{"fashion-mnist", "lenet", "mixture"}: {LR: 0.3, PriorPrecision: 18, HessInit: 0.1, Temperature: 0.3, ClipRadius: 1, Schedule: "cosine", Epochs: 5},

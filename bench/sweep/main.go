@@ -110,6 +110,7 @@ type result struct {
 	MeanAcc     float64         `json:"mean_acc"`
 	MeanNLL     float64         `json:"mean_nll"`
 	MeanECE     float64         `json:"mean_ece"`
+	Other       []other         `json:"other,omitempty"` // -last-temp and -glm-temp
 	Seconds     float64         `json:"seconds"`
 }
 
@@ -371,6 +372,9 @@ func one(s setting, cfg train.Config, tr, ev, ood *data.Set, epochs, batchSize, 
 	rep := ev2.Reported()
 	res.Acc, res.NLL, res.ECE, res.AUROC = rep.Accuracy, rep.NLL, rep.ECE, rep.OODAUROC
 	res.MeanAcc, res.MeanNLL, res.MeanECE = ev2.Mean.Accuracy, ev2.Mean.NLL, ev2.Mean.ECE
+	if res.Other, err = otherPredictives(d, net, p, ev, ood, testSamples, s.Seed); err != nil {
+		res.Diverged = "eval: " + err.Error()
+	}
 	res.Seconds = time.Since(start).Seconds()
 	return res
 }
