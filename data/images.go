@@ -334,8 +334,33 @@ var pixelScale = func() (t [256]float32) {
 	return t
 }()
 
+// ReadImagesFile reads an IDX file of unlabelled images, such as the image
+// file of MNIST (gzip-compressed or plain; see ReadIDX): N images of H rows
+// and W columns of unsigned bytes. It returns their pixels scaled to [0, 1]
+// (byte/255, as LoadMNIST scales them), image i in x[i·H·W:(i+1)·H·W]. A file
+// that is not 3-dimensional or holds no pixels gives an *IDXError naming it.
+func ReadImagesFile(path string) (x []float32, n, h, w int, err error) {
+	img, err := ReadIDXFile(path)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	if len(img.Dims) != 3 {
+		return nil, 0, 0, 0, &IDXError{File: path, Offset: 3, Field: "dims",
+			Reason: fmt.Sprintf("an image file needs 3 dimensions (count, rows, columns), this one has %d: %v", len(img.Dims), img.Dims)}
+	}
+	n, h, w = img.Dims[0], img.Dims[1], img.Dims[2]
+	if n == 0 || h == 0 || w == 0 {
+		return nil, 0, 0, 0, &IDXError{File: path, Offset: 4, Field: "dims", Reason: fmt.Sprintf("dimensions %v hold no pixels", img.Dims)}
+	}
+	x = make([]float32, len(img.Data))
+	for i, b := range img.Data {
+		x[i] = pixelScale[b]
+	}
+	return x, n, h, w, nil
+}
+
 func loadImagePair(src imageSource, imgPath, lblPath, part string) (*Set, error) {
-	img, err := ReadIDXFile(imgPath)
+	x, n, h, w, err := ReadImagesFile(imgPath)
 	if err != nil {
 		return nil, err
 	}
@@ -343,27 +368,16 @@ func loadImagePair(src imageSource, imgPath, lblPath, part string) (*Set, error)
 	if err != nil {
 		return nil, err
 	}
-	if len(img.Dims) != 3 {
-		return nil, &IDXError{File: imgPath, Offset: 3, Field: "dims",
-			Reason: fmt.Sprintf("an image file needs 3 dimensions (count, rows, columns), this one has %d: %v", len(img.Dims), img.Dims)}
-	}
 	if len(lbl.Dims) != 1 {
 		return nil, &IDXError{File: lblPath, Offset: 3, Field: "dims",
 			Reason: fmt.Sprintf("a label file needs 1 dimension (count), this one has %d: %v", len(lbl.Dims), lbl.Dims)}
 	}
-	n, h, w := img.Dims[0], img.Dims[1], img.Dims[2]
 	if lbl.Dims[0] != n {
 		return nil, &IDXError{File: lblPath, Offset: 4, Field: "dim[0]",
 			Reason: fmt.Sprintf("%d labels for the %d images of %s", lbl.Dims[0], n, imgPath)}
 	}
-	if n == 0 || h == 0 || w == 0 {
-		return nil, &IDXError{File: imgPath, Offset: 4, Field: "dims", Reason: fmt.Sprintf("dimensions %v hold no pixels", img.Dims)}
-	}
-	s := &Set{X: make([]float32, len(img.Data)), Y: make([]int, n), N: n, D: h * w,
+	s := &Set{X: x, Y: make([]int, n), N: n, D: h * w,
 		Classes: src.classes, H: h, W: w, Name: src.key + "/" + part}
-	for i, b := range img.Data {
-		s.X[i] = pixelScale[b]
-	}
 	for i, b := range lbl.Data {
 		if int(b) >= src.classes {
 			return nil, &IDXError{File: lblPath, Offset: 8 + int64(i), Field: "data",

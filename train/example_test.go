@@ -76,3 +76,39 @@ func ExampleResume() {
 	fmt.Printf("resumed at step %d (epoch %d, position %d) of %d\n", resumed.Steps(), epoch, pos, resumed.TotalSteps())
 	// Output: resumed at step 4 (epoch 1, position 0) of 8
 }
+
+// Predict new images with a trained posterior: the class, its probability
+// and the uncertainty split into what every sampled network is unsure of
+// (Expected) and what they disagree on (MutualInfo).
+func ExamplePosterior_Predict() {
+	trainSet, test, err := train.LoadSets("mnist", "", 512, 4)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg := train.DefaultConfig()
+	cfg.Hidden, cfg.Epochs, cfg.Batch = []int{32}, 3, 64
+	tr, err := train.New(cfg, trainSet, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for !tr.Done() {
+		if _, err := tr.Epoch(nil); err != nil {
+			log.Fatal(err)
+		}
+	}
+	pr, err := tr.Posterior().Predict(test.X, 10, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i := range pr.N {
+		c, _ := pr.Class(i)
+		split := pr.Entropy[i] - pr.Expected[i] - pr.MutualInfo[i]
+		fmt.Printf("image %d: label %d, predicted %d; entropy = expected + mutual information: %v\n",
+			i, test.Y[i], c, split > -1e-12 && split < 1e-12)
+	}
+	// Output:
+	// image 0: label 7, predicted 7; entropy = expected + mutual information: true
+	// image 1: label 2, predicted 2; entropy = expected + mutual information: true
+	// image 2: label 1, predicted 1; entropy = expected + mutual information: true
+	// image 3: label 0, predicted 0; entropy = expected + mutual information: true
+}

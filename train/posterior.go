@@ -635,16 +635,14 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		}
 		net.SetTraining(false)
 	}
-	// Each network predicts with its component's batch-norm statistics; the
-	// networks are left with component 0's (the trainer's network: its own).
-	useBuffers := func(m, k int) {
-		if b := ps[m].ComponentBuffers(k); b != nil {
-			copy(nets[m].Buffers(), b)
-		}
-	}
+	// Each network predicts with its component's batch-norm statistics
+	// (eachNetwork); the networks are left with component 0's (the
+	// trainer's network: its own).
 	defer func() {
-		for m := range ps {
-			useBuffers(m, 0)
+		for m, p := range ps {
+			if b := p.ComponentBuffers(0); b != nil {
+				copy(nets[m].Buffers(), b)
+			}
 		}
 	}()
 	e := &Evaluation{Test: test.Name, Samples: samples}
@@ -658,16 +656,33 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		probs[i] = make([]float64, s.N*Classes)
 	}
 	member := 1 / float64(len(ps))
-	for m, p := range ps {
-		pts, ws := p.PointWeights()
-		for k, theta := range pts {
-			useBuffers(m, k)
-			for i, s := range sets {
-				if err := AccumulateProbs(nets[m], theta, s, probs[i], member*ws[k]); err != nil {
-					return nil, err
+	// accumulate adds the predictive of every member (its point networks
+	// when samplers is nil) to probs.
+	accumulate := func(samplers []*sampler) error {
+		for m, p := range ps {
+			var sm *sampler
+			if samplers != nil {
+				sm = samplers[m]
+			}
+			err := p.eachNetwork(nets[m], sm, func(s int, theta []float32, w float64) error {
+				for i, set := range sets {
+					if err := AccumulateProbs(nets[m], theta, set, probs[i], member*w); err != nil {
+						if sm != nil {
+							return fmt.Errorf("posterior sample %d: %w", s, err)
+						}
+						return err
+					}
 				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 		}
+		return nil
+	}
+	if err := accumulate(nil); err != nil {
+		return nil, err
 	}
 	var err error
 	if e.Mean, err = score(probs, sets); err != nil {
@@ -679,17 +694,8 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 	for i := range probs {
 		clear(probs[i])
 	}
-	for m, sm := range samplers {
-		theta := make([]float32, sm.dim())
-		for s := range samples {
-			w := sm.draw(theta, s)
-			useBuffers(m, ps[m].SampleComponent(s))
-			for i, set := range sets {
-				if err := AccumulateProbs(nets[m], theta, set, probs[i], member*w); err != nil {
-					return nil, fmt.Errorf("posterior sample %d: %w", s, err)
-				}
-			}
-		}
+	if err := accumulate(samplers); err != nil {
+		return nil, err
 	}
 	if e.Average, err = score(probs, sets); err != nil {
 		return nil, err

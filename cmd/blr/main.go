@@ -5,6 +5,7 @@
 //
 //	blr [train] [flags]      train a Bayesian network (no flags: MLP on MNIST with IVON, 2 epochs)
 //	blr eval --posterior F   evaluate a saved posterior
+//	blr predict ...          predict new images with a saved posterior, with their uncertainty
 //	blr plot --run DIR       reliability diagram, entropy histograms, training curves of a run
 //	blr continual ...        continual learning: the posterior becomes the next prior
 //	blr merge ...            posteriors of data shards merged as a product of experts
