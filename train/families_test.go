@@ -249,7 +249,7 @@ func TestMixtureBatchNorm(t *testing.T) {
 		probs []float64
 		got   Scores
 	}{"point": {point, e.Mean}, "posterior average": {avg, e.Average}} {
-		want, err := score([][]float64{c.probs}, []*data.Set{test})
+		want, err := score([][]float64{c.probs}, nil, 0, []*data.Set{test})
 		if err != nil {
 			t.Fatal(err)
 		}

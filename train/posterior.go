@@ -532,6 +532,11 @@ type Scores struct {
 	// out-of-distribution set (positive) from the test set (negative); nil
 	// without an OOD set.
 	OODAUROC *float64
+	// OODAUROCMutualInfo is the AUROC of the mutual information H[p̄] −
+	// Σₛ wₛ H[pₛ] (how much the predictive's networks disagree; see
+	// Prediction) for the same task; nil without an OOD set or when the
+	// predictive is one network, whose mutual information is 0.
+	OODAUROCMutualInfo *float64
 }
 
 // Evaluation holds the metrics of both predictives.
@@ -651,13 +656,20 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		e.OOD = ood.Name
 		sets = append(sets, ood)
 	}
+	// The predictive p̄ = Σ wₙ pₙ over the networks n of every member and
+	// the networks' expected entropy Σ wₙ H[pₙ] of every example of every
+	// set, and the number of networks.
 	probs := make([][]float64, len(sets))
+	expected := make([][]float64, len(sets))
 	for i, s := range sets {
 		probs[i] = make([]float64, s.N*Classes)
+		expected[i] = make([]float64, s.N)
 	}
+	var one []float64
+	networks := 0
 	member := 1 / float64(len(ps))
 	// accumulate adds the predictive of every member (its point networks
-	// when samplers is nil) to probs.
+	// when samplers is nil) to probs and expected.
 	accumulate := func(samplers []*sampler) error {
 		for m, p := range ps {
 			var sm *sampler
@@ -665,11 +677,17 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 				sm = samplers[m]
 			}
 			err := p.eachNetwork(nets[m], sm, func(s int, theta []float32, w float64) error {
+				networks++
 				for i, set := range sets {
-					if err := AccumulateProbs(nets[m], theta, set, probs[i], member*w); err != nil {
+					one = slices.Grow(one[:0], len(probs[i]))[:len(probs[i])]
+					clear(one)
+					if err := AccumulateProbs(nets[m], theta, set, one, 1); err != nil {
 						if sm != nil {
 							return fmt.Errorf("posterior sample %d: %w", s, err)
 						}
+						return err
+					}
+					if err := addNetwork(probs[i], expected[i], one, member*w); err != nil {
 						return err
 					}
 				}
@@ -685,7 +703,7 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		return nil, err
 	}
 	var err error
-	if e.Mean, err = score(probs, sets); err != nil {
+	if e.Mean, err = score(probs, expected, networks, sets); err != nil {
 		return nil, err
 	}
 	if samples == 0 {
@@ -693,14 +711,33 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 	}
 	for i := range probs {
 		clear(probs[i])
+		clear(expected[i])
 	}
+	networks = 0
 	if err := accumulate(samplers); err != nil {
 		return nil, err
 	}
-	if e.Average, err = score(probs, sets); err != nil {
+	if e.Average, err = score(probs, expected, networks, sets); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// addNetwork adds w times one network's probabilities one to the predictive
+// probs and w times their entropies to expected. The sum is the one
+// AccumulateProbs(…, probs, w) makes: w·p, p = one's entries exactly.
+func addNetwork(probs, expected, one []float64, w float64) error {
+	h, err := metrics.PredictiveEntropy(one, Classes)
+	if err != nil {
+		return err
+	}
+	for i, hi := range h {
+		expected[i] += w * hi
+	}
+	for j, v := range one {
+		probs[j] += w * v
+	}
+	return nil
 }
 
 // fits checks the posterior's sizes against the prediction network.
@@ -760,8 +797,10 @@ func AccumulateProbs(net *nn.Network[float32], params []float32, s *data.Set, ds
 }
 
 // score computes the metrics of the test probabilities probs[0] and, with an
-// OOD set, the entropy AUROC against probs[1].
-func score(probs [][]float64, sets []*data.Set) (Scores, error) {
+// OOD set, the entropy AUROC against probs[1] and, when the predictive has
+// more than one network, the mutual information's AUROC (expected holds the
+// networks' expected entropies of the examples of both sets).
+func score(probs, expected [][]float64, networks int, sets []*data.Set) (Scores, error) {
 	test := sets[0]
 	sum, err := metrics.Evaluate(probs[0], Classes, test.Y)
 	if err != nil {
@@ -771,19 +810,27 @@ func score(probs [][]float64, sets []*data.Set) (Scores, error) {
 	if len(sets) < 2 {
 		return sc, nil
 	}
-	hIn, err := metrics.PredictiveEntropy(probs[0], Classes)
-	if err != nil {
-		return Scores{}, err
+	var h, mi [2][]float64
+	for i := range h {
+		if h[i], err = metrics.PredictiveEntropy(probs[i], Classes); err != nil {
+			return Scores{}, err
+		}
+		if networks > 1 {
+			mi[i] = mutualInfo(h[i], expected[i])
+		}
 	}
-	hOut, err := metrics.PredictiveEntropy(probs[1], Classes)
-	if err != nil {
-		return Scores{}, err
-	}
-	auc, err := metrics.AUROC(hOut, hIn)
+	auc, err := metrics.AUROC(h[1], h[0])
 	if err != nil {
 		return Scores{}, err
 	}
 	sc.OODAUROC = &auc
+	if networks > 1 {
+		auc, err := metrics.AUROC(mi[1], mi[0])
+		if err != nil {
+			return Scores{}, err
+		}
+		sc.OODAUROCMutualInfo = &auc
+	}
 	return sc, nil
 }
 

@@ -77,25 +77,14 @@ func (p *Posterior) Predict(x []float32, samples int, seed uint64) (*Prediction,
 		}
 	}
 	net.SetTraining(false)
-	pr := &Prediction{N: n, Samples: samples, Probs: make([]float64, n*Classes),
-		Expected: make([]float64, n), MutualInfo: make([]float64, n)}
+	pr := &Prediction{N: n, Samples: samples, Probs: make([]float64, n*Classes), Expected: make([]float64, n)}
 	one := make([]float64, n*Classes)
 	err = p.eachNetwork(net, sm, func(_ int, theta []float32, w float64) error {
 		clear(one)
 		if err := AccumulateProbs(net, theta, set, one, 1); err != nil {
 			return err
 		}
-		h, err := metrics.PredictiveEntropy(one, Classes)
-		if err != nil {
-			return err
-		}
-		for i, hi := range h {
-			pr.Expected[i] += w * hi
-		}
-		for j, v := range one {
-			pr.Probs[j] += w * v
-		}
-		return nil
+		return addNetwork(pr.Probs, pr.Expected, one, w)
 	})
 	if err != nil {
 		return nil, err
@@ -103,10 +92,19 @@ func (p *Posterior) Predict(x []float32, samples int, seed uint64) (*Prediction,
 	if pr.Entropy, err = metrics.PredictiveEntropy(pr.Probs, Classes); err != nil {
 		return nil, err
 	}
-	for i, h := range pr.Entropy {
-		pr.MutualInfo[i] = max(0, h-pr.Expected[i]) // ≥ 0 by Jensen's inequality, rounding aside
-	}
+	pr.MutualInfo = mutualInfo(pr.Entropy, pr.Expected)
 	return pr, nil
+}
+
+// mutualInfo returns H − E per example, the entropy of the predictive minus
+// its networks' expected entropy: ≥ 0 by Jensen's inequality, and set to 0
+// where rounding makes it negative.
+func mutualInfo(h, expected []float64) []float64 {
+	mi := make([]float64, len(h))
+	for i, v := range h {
+		mi[i] = max(0, v-expected[i])
+	}
+	return mi
 }
 
 // eachNetwork calls fn(s, θ, w) for every network θ of the posterior's point

@@ -190,3 +190,48 @@ func TestPredictErrors(t *testing.T) {
 		t.Errorf("Adam's mean weights: %v, %v", pr, err)
 	}
 }
+
+// TestEvaluateMutualInfoAUROC: Evaluate's OOD AUROC of the mutual
+// information is the AUROC of Predict's MutualInfo on the OOD set against
+// the test set, for the posterior average and a mixture's component means,
+// and absent for one point network.
+func TestEvaluateMutualInfoAUROC(t *testing.T) {
+	_, test, ood := sets(t)
+	if ood == nil {
+		t.Skip("Fashion-MNIST is not installed")
+	}
+	for _, opt := range []string{"ivon", "mixture"} {
+		p := trainedPosterior(t, opt, false)
+		for _, S := range []int{0, 4} {
+			e, err := p.Evaluate(test, ood, S, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := e.Mean.OODAUROCMutualInfo
+			if S > 0 {
+				got = e.Average.OODAUROCMutualInfo
+			}
+			if opt == "ivon" && S == 0 {
+				if got != nil {
+					t.Errorf("one point network: mutual-information AUROC %v, want none", *got)
+				}
+				continue
+			}
+			in, err := p.Predict(test.X, S, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := p.Predict(ood.X, S, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := metrics.AUROC(out.MutualInfo, in.MutualInfo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == nil || *got != want {
+				t.Errorf("%s S=%d: mutual-information AUROC %v, want %g", opt, S, got, want)
+			}
+		}
+	}
+}

@@ -17,15 +17,20 @@ type ScoreReport struct {
 	Brier       float64  `json:"brier"`
 	MeanEntropy float64  `json:"mean_entropy"`
 	OODAUROC    *float64 `json:"ood_auroc"`
+	// OODAUROCMutualInfo is Scores.OODAUROCMutualInfo: null without an OOD
+	// set or for one network.
+	OODAUROCMutualInfo *float64 `json:"ood_auroc_mutual_info"`
 }
 
 func scoreReport(s Scores) ScoreReport {
-	return ScoreReport{Acc: s.Accuracy, NLL: s.NLL, ECE: s.ECE, Brier: s.Brier, MeanEntropy: s.MeanEntropy, OODAUROC: s.OODAUROC}
+	return ScoreReport{Acc: s.Accuracy, NLL: s.NLL, ECE: s.ECE, Brier: s.Brier, MeanEntropy: s.MeanEntropy,
+		OODAUROC: s.OODAUROC, OODAUROCMutualInfo: s.OODAUROCMutualInfo}
 }
 
 // EvalReport is the evaluation part of metrics.json (and what `blr eval
-// --json` prints). The test_* fields and ood_auroc are those of the reported
-// predictive: the posterior average over test_samples networks, or the
+// --json` prints). The test_* fields, ood_auroc (the predictive entropy's)
+// and ood_auroc_mutual_info (the networks' disagreement's; null for one
+// network) are those of the reported predictive: the posterior average over test_samples networks, or the
 // point predictive when test_samples is 0; mean_weights and
 // posterior_average hold both. mean_weights (predictive "mean-weights") is
 // the point predictive of the posterior's family (Posterior.PointWeights):
@@ -37,6 +42,7 @@ type EvalReport struct {
 	TestECE          float64      `json:"test_ece"`
 	TestBrier        float64      `json:"test_brier"`
 	OODAUROC         *float64     `json:"ood_auroc"`
+	OODAUROCMI       *float64     `json:"ood_auroc_mutual_info"`
 	Predictive       string       `json:"predictive"`
 	TestSamples      int          `json:"test_samples"`
 	MeanWeights      ScoreReport  `json:"mean_weights"`
@@ -50,7 +56,7 @@ type EvalReport struct {
 func NewEvalReport(e *Evaluation) EvalReport {
 	rep := e.Reported()
 	r := EvalReport{
-		TestAcc: rep.Accuracy, TestNLL: rep.NLL, TestECE: rep.ECE, TestBrier: rep.Brier, OODAUROC: rep.OODAUROC,
+		TestAcc: rep.Accuracy, TestNLL: rep.NLL, TestECE: rep.ECE, TestBrier: rep.Brier, OODAUROC: rep.OODAUROC, OODAUROCMI: rep.OODAUROCMutualInfo,
 		Predictive: e.Predictive(), TestSamples: e.Samples, MeanWeights: scoreReport(e.Mean),
 		TestSet: e.Test, TestExamples: e.Mean.N,
 	}

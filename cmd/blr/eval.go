@@ -15,7 +15,8 @@ const evalUsage = `usage: blr eval --posterior FILE[,FILE...] [--data mnist|fash
 
 Evaluates a posterior saved by blr train (posterior.safetensors) on a test
 set: accuracy, NLL (nats), ECE (10 bins), Brier score and the OOD AUROC of
-the predictive entropy, for the point network and for the posterior average
+the predictive entropy (and of the networks' mutual information, where the
+predictive has several), for the point network and for the posterior average
 over --test-samples networks. The point network and the samples follow the
 posterior's family: the mean weights and θ = m + ε/√P (Gaussian); the mode
 network sign λ and binary networks drawn from sigmoid(2λ) (binary); the

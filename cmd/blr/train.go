@@ -35,7 +35,9 @@ const trainUsage = `usage: blr train [--data mnist|fashion-mnist] [--model mlp|l
 
 Trains a network and prints test accuracy, NLL (nats), ECE (10 bins), Brier
 score and the OOD AUROC of the predictive entropy (MNIST and Fashion-MNIST
-are each other's out-of-distribution set, when installed). With no flags:
+are each other's out-of-distribution set, when installed) and, for a
+predictive of several networks, of their mutual information (how much they
+disagree; ood_auroc_mutual_info in metrics.json). With no flags:
 the MLP 784-500-300-10 on MNIST with IVON for 2 epochs.
 
 Optimizers and the posterior each learns:
@@ -561,11 +563,14 @@ func printEvaluation(w io.Writer, e *train.Evaluation, family string) {
 		if s.OODAUROC != nil {
 			fmt.Fprintf(w, "  OOD AUROC %.4f", *s.OODAUROC)
 		}
+		if s.OODAUROCMutualInfo != nil {
+			fmt.Fprintf(w, " (by mutual information %.4f)", *s.OODAUROCMutualInfo)
+		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "test set %s (%d images)", e.Test, e.Mean.N)
 	if e.OOD != "" {
-		fmt.Fprintf(w, ", OOD set %s (AUROC of the predictive entropy)", e.OOD)
+		fmt.Fprintf(w, ", OOD set %s (AUROC of the predictive entropy; of the networks' mutual information where there are several)", e.OOD)
 	} else {
 		fmt.Fprint(w, ", no OOD set (ood_auroc null)")
 	}
