@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // Loss is the per-example loss ℓᵢ on a network's output:
@@ -118,7 +119,7 @@ func (h *softmaxCE[F]) value(dy, z []F, b Batch[F], batch int) float64 {
 		}
 		lse := m + math.Log(s)
 		for c, v := range row {
-			p[c] = F(math.Exp(float64(v) - lse))
+			p[c] = normalOrZero[F](math.Exp(float64(v) - lse))
 			d[c] = p[c]
 		}
 		y := b.Labels[i]
@@ -206,4 +207,20 @@ func (h *gaussNLL[F]) ggnSeed(dy []F, batch, c int) {
 	for i := range batch {
 		d[i*h.k+c] = s
 	}
+}
+
+// normalOrZero converts a probability to F, as zero where it would be a
+// subnormal number of F (below 2⁻¹²⁶ ≈ 1.2e-38 in float32). A confident
+// network's wrong classes reach such probabilities late in training, and
+// subnormal operands make every product of the backward pass that reads them
+// slow on x86; as gradients they are zero for any purpose.
+func normalOrZero[F Float](v float64) F {
+	smallest := 0x1p-1022
+	if unsafe.Sizeof(F(0)) == 4 {
+		smallest = 0x1p-126
+	}
+	if v < smallest {
+		return 0
+	}
+	return F(v)
 }

@@ -1,6 +1,9 @@
 package vec
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // Float is the element type of the callers' generic slices.
 type Float interface{ ~float32 | ~float64 }
@@ -136,4 +139,22 @@ func AxpyRows(dst, m []float32, ld int, idx []int32, val []float32) int {
 	}
 	axpyRowsAVX2(n, &dst[0], &m[0], ld, &idx[0], &val[0], len(idx))
 	return n
+}
+
+// FlushSubnormal sets every subnormal entry of x (0 < |x| < 2⁻¹²⁶) to the
+// zero of its sign, as a CPU's flush-to-zero mode would, and leaves the
+// other entries, NaN and ±Inf included, as they are. It works on the bits,
+// so it is itself never slowed by the subnormals it removes.
+func FlushSubnormal(x []float32) {
+	n := len(x) &^ 7
+	if Enabled && n > 0 {
+		flushAVX2(n, &x[0])
+	} else {
+		n = 0
+	}
+	for j := n; j < len(x); j++ {
+		if b := math.Float32bits(x[j]); b&0x7f800000 == 0 && b&0x7fffffff != 0 {
+			x[j] = math.Float32frombits(b & 0x80000000)
+		}
+	}
 }

@@ -41,3 +41,6 @@ func axpyRowsAVX2(n int, dst, m *float32, ld int, idx *int32, val *float32, nt i
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)
+
+//go:noescape
+func flushAVX2(n int, x *float32)

@@ -340,3 +340,42 @@ axpy8s:
 axpyDone:
 	VZEROUPPER
 	RET
+
+// func flushAVX2(n int, x *float32)
+//
+// Integer operations on the bits only: a lane whose magnitude bits are
+// nonzero and below 0x00800000 (the smallest normal, 2⁻¹²⁶) loses them;
+// blocks of eight without one are not written.
+TEXT ·flushAVX2(SB), NOSPLIT, $0-16
+	MOVQ n+0(FP), DX
+	MOVQ x+8(FP), DI
+	MOVL $0x7fffffff, R8
+	VMOVD R8, X14
+	VPBROADCASTD X14, Y14 // the magnitude bits
+	MOVL $0x00800000, R9
+	VMOVD R9, X13
+	VPBROADCASTD X13, Y13 // the smallest normal
+	VPXOR Y15, Y15, Y15
+	XORQ AX, AX
+
+flushLoop:
+	CMPQ AX, DX
+	JGE  flushDone
+	VMOVDQU  (DI)(AX*4), Y0
+	VPAND    Y14, Y0, Y1 // |x|
+	VPCMPGTD Y1, Y13, Y2 // |x| < 2⁻¹²⁶
+	VPCMPEQD Y15, Y1, Y3 // |x| = 0
+	VPANDN   Y2, Y3, Y2  // subnormal: below the smallest normal and not zero
+	VPTEST   Y2, Y2
+	JZ       flushNext
+	VPAND    Y14, Y2, Y2
+	VPANDN   Y0, Y2, Y0  // keep the sign bit only
+	VMOVDQU  Y0, (DI)(AX*4)
+
+flushNext:
+	ADDQ $8, AX
+	JMP  flushLoop
+
+flushDone:
+	VZEROUPPER
+	RET

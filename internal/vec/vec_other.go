@@ -18,3 +18,5 @@ func drawAVX2(int, *float32, *float32, *float32, *float32, *float32, *DrawConsts
 }
 
 func axpyRowsAVX2(int, *float32, *float32, int, *int32, *float32, int) {}
+
+func flushAVX2(int, *float32) {}

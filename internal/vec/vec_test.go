@@ -338,3 +338,37 @@ func TestAxpyRows(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushSubnormal: every subnormal becomes the zero of its sign, every
+// other value (zeros, the smallest normal, NaN, ±Inf, ordinary numbers)
+// keeps its bits, at every length and offset (the kernel's blocks of eight
+// and the scalar tail).
+func TestFlushSubnormal(t *testing.T) {
+	special := []float32{0, float32(math.Copysign(0, -1)), math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32,
+		math.Float32frombits(0x007fffff), math.Float32frombits(0x807fffff), math.Float32frombits(0x00800000),
+		math.Float32frombits(0x80800000), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1, -3.5, 1e-30, -1e-37}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for n := range 40 {
+		x := make([]float32, n)
+		for j := range x {
+			if rnd.IntN(2) == 0 {
+				x[j] = special[rnd.IntN(len(special))]
+			} else {
+				x[j] = math.Float32frombits(rnd.Uint32())
+			}
+		}
+		want := clone(x)
+		for j, v := range want {
+			b := math.Float32bits(v)
+			if b&0x7f800000 == 0 {
+				want[j] = math.Float32frombits(b & 0x80000000)
+			}
+		}
+		FlushSubnormal(x)
+		for j := range x {
+			if !same(x[j], want[j]) {
+				t.Fatalf("n=%d, entry %d: got %x, want %x", n, j, math.Float32bits(x[j]), math.Float32bits(want[j]))
+			}
+		}
+	}
+}
