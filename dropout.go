@@ -207,8 +207,9 @@ func (d *Dropout[F]) SetSteps(t int) error {
 }
 
 // Step takes one step m ← m − α(ĝ + (1−p)δ⊙m) with ĝ from o at m (the
-// oracle's network draws the per-example masks). On an oracle error or a
-// non-finite gradient or result (*NonFiniteError) m is unchanged.
+// oracle's network draws the per-example masks), storing subnormal results
+// as zeros, as Diag does. On an oracle error or a non-finite gradient or
+// result (*NonFiniteError) m is unchanged.
 func (d *Dropout[F]) Step(o Oracle[F]) (DiagInfo, error) {
 	loss, err := o.Eval(d.m, d.g, nil, CurvNone)
 	if err != nil {
@@ -228,6 +229,7 @@ func (d *Dropout[F]) Step(o Oracle[F]) (DiagInfo, error) {
 		}
 		d.nm[j] = v
 	}
+	flushSubnormal(d.nm) // as Diag stores m (flushSubnormal)
 	copy(d.m, d.nm)
 	d.t++
 	return DiagInfo{Loss: loss, LR: d.alpha, Rate: d.rho}, nil

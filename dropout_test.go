@@ -191,3 +191,35 @@ func TestDropoutConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDropoutFlushSubnormal: weight decay alone (zero gradient) halves the
+// weights at every step; none is ever stored subnormal, and all end at zero.
+func TestDropoutFlushSubnormal(t *testing.T) {
+	m := make([]float32, 11)
+	for j := range m {
+		m[j] = float32(math.Pow(10, -30-float64(j%8)))
+	}
+	d, err := blr.NewDropout(m, blr.DropoutConfig{LR: 0.5, PriorPrecision: 1, DataSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := blr.OracleFunc[float32](func(_, grad, _ []float32, _ blr.CurvatureKind) (float64, error) {
+		clear(grad)
+		return 0, nil
+	})
+	for step := range 200 {
+		if _, err := d.Step(zero); err != nil {
+			t.Fatal(err)
+		}
+		for j, v := range d.Mean() {
+			if v != 0 && math.Abs(float64(v)) < 0x1p-126 {
+				t.Fatalf("step %d: m[%d] = %g is subnormal", step, j, v)
+			}
+		}
+	}
+	for j, v := range d.Mean() {
+		if v != 0 {
+			t.Fatalf("m[%d] = %g after 200 halvings", j, v)
+		}
+	}
+}
