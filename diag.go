@@ -251,10 +251,10 @@ type DiagInfo struct {
 //
 // with the switches of DiagOptions (where the decay goes, φ = id or √, b₂ =
 // 1−β₂ᵗ or 1, clipping). The mean step uses the new h. New entries of m, h
-// and ḡ whose magnitude falls below the smallest normal number of F (2⁻¹²⁶
-// ≈ 1.2e-38 in float32) are stored as zeros (flush to zero): products with
-// subnormal numbers are slow on x86, and such values are zero for any
-// purpose.
+// and ḡ of magnitude below 2⁻¹⁰⁰ ≈ 7.9e-31 in float32 (2⁻⁹⁹⁶ in float64) are
+// stored as zeros, so that no product of them with a step size or a decay
+// is subnormal: operations on subnormal numbers are slow on x86, and such
+// values are zero for any purpose.
 //
 // Memory. State: m (the caller's parameter slice, updated in place), h
 // (unless CurvNone), ḡ (only when β₁ > 0), and, after SetPrior, the prior
@@ -773,13 +773,14 @@ func (d *Diag[F]) runChunk(c, w int) {
 		d.accumRange(lo, hi)
 	case passUpdate:
 		sc, f := &d.pass.sc, &d.fails[c]
+		done := 0 // the entries an AVX2 kernel stored flushed already
 		switch d.pass.kernel {
 		case kernelIVON:
-			d.updateIVON(sc, lo, hi, f)
+			done = d.updateIVON(sc, lo, hi, f)
 		case kernelNewton:
 			d.updateNewton(sc, lo, hi, f)
 		case kernelAdam:
-			d.updateAdam(sc, lo, hi, f)
+			done = d.updateAdam(sc, lo, hi, f)
 		case kernelVadam:
 			d.updateVadam(sc, lo, hi, f)
 		case kernelSGD:
@@ -788,25 +789,27 @@ func (d *Diag[F]) runChunk(c, w int) {
 			d.updateRange(sc, lo, hi, f, &d.blocks[w])
 		}
 		for _, x := range [][]F{d.m, d.h, d.gbar} {
-			flushSubnormal(part(x, lo, hi))
+			flushTiny(part(x, lo+done, hi))
 		}
 	}
 }
 
-// flushSubnormal stores every subnormal entry of x (0 < |x| below the
-// smallest normal number of F) as the zero of its sign. The engine applies
-// it to the new m, h and ḡ: a weight that decays geometrically (the weights
-// of a unit no example activates, under weight decay) otherwise becomes
-// subnormal, and every product with a subnormal operand takes a slow
-// microcode path on x86 — Adam on the MLP ran seven times slower per epoch
-// by its 14th epoch — while a value below 1e-38 is zero for any purpose.
-func flushSubnormal[F Float](x []F) {
+// flushTiny stores every entry of x of magnitude below Tiny (2⁻¹⁰⁰ ≈ 7.9e-31
+// in float32, 2⁻⁹⁹⁶ in float64: 2²⁶ times the smallest normal number) as the
+// zero of its sign. The engine applies it to the new m, h and ḡ: a weight
+// that decays geometrically (the weights of a unit no example activates,
+// under weight decay) otherwise passes through the numbers whose products
+// with a step size or a decay are subnormal, and every operation with a
+// subnormal operand or result takes a slow microcode path on x86 — Adam on
+// the MLP ran seven times slower per epoch by its 14th epoch — while such a
+// value is zero for any purpose.
+func flushTiny[F Float](x []F) {
 	if vec.Is32[F]() {
-		vec.FlushSubnormal(vec.As32(x))
+		vec.FlushTiny(vec.As32(x))
 		return
 	}
 	for j, v := range x {
-		if a := math.Abs(float64(v)); a != 0 && a < 0x1p-1022 {
+		if a := math.Abs(float64(v)); a != 0 && a < 0x1p-996 {
 			x[j] = F(math.Copysign(0, float64(v)))
 		}
 	}
@@ -1574,13 +1577,14 @@ func (d *Diag[F]) recordRange(sc *stepConsts, lo, hi int, f *stepFails) {
 // updateIVON is updateRange for IVON and iBLR-diag: Price with K = 1, the
 // iBLR update, momentum or none, the decay in the step, no square root,
 // b₂ = 1, a scalar δ and m₀ = 0. It computes a block's h′ in a loop of its
-// own (with one division each, the loops are shorter).
+// own (with one division each, the loops are shorter). It returns how many
+// entries from lo the AVX2 kernel did (stored flushed, flushTiny).
 //
 // It tests fewer values than the checks, but fails whenever one of them
 // does: a non-finite ĝ makes ĥ = ĝ·u non-finite, and a non-finite ĥ makes
 // h′ non-finite (ρ > 0, and s = h+δ > 0 since the draw found N(h+δ)/τ > 0);
 // and h′+δ > 0 implies the denominator (h′+c)+δ > 0, as c ≥ 0.
-func (d *Diag[F]) updateIVON(sc *stepConsts, lo, hi int, f *stepFails) {
+func (d *Diag[F]) updateIVON(sc *stepConsts, lo, hi int, f *stepFails) (kernelDone int) {
 	rho, beta1 := F(sc.rho), F(sc.beta1)
 	omb1 := 1 - beta1
 	alpha, invB1, clip := F(sc.alpha), F(sc.invB1), F(sc.clip)
@@ -1601,8 +1605,9 @@ func (d *Diag[F]) updateIVON(sc *stepConsts, lo, hi int, f *stepFails) {
 		c.Clip.Set(float32(clip))
 		c.NegClip.Set(float32(nclip))
 		c.Alpha.Set(float32(alpha))
-		lo += vec.IVON(vec.As32(d.m[lo:hi]), vec.As32(d.g[lo:hi]), vec.As32(d.hh[lo:hi]), vec.As32(d.h[lo:hi]), vec.As32(part(d.gbar, lo, hi)),
+		kernelDone = vec.IVON(vec.As32(d.m[lo:hi]), vec.As32(d.g[lo:hi]), vec.As32(d.hh[lo:hi]), vec.As32(d.h[lo:hi]), vec.As32(part(d.gbar, lo, hi)),
 			vec.As32(d.sm[lo:hi]), vec.As32(d.sh[lo:hi]), vec.As32(part(d.sg, lo, hi)), &c)
+		lo += kernelDone
 	}
 	var hnb, gbb, mnb [blockLen]F
 	for b0 := lo; b0 < hi; b0 += blockLen {
@@ -1667,6 +1672,7 @@ func (d *Diag[F]) updateIVON(sc *stepConsts, lo, hi int, f *stepFails) {
 		}
 		d.writeBlock(b0, b1, mnB, hnB, gbB[:n])
 	}
+	return kernelDone
 }
 
 // updateNewton is updateRange for VOGN and OGN: the oracle's ĥ with K = 1,
@@ -1746,8 +1752,10 @@ func (d *Diag[F]) updateNewton(sc *stepConsts, lo, hi int, f *stepFails) {
 
 // updateAdam is updateRange for Adam, AdamW and RMSprop: ĥ = ĝ² with K = 1,
 // h′ = β₂h + ρĥ, momentum or none, φ = √, the decay in the gradient or
-// decoupled, no clipping, the delta method, a scalar δ and m₀ = 0.
-func (d *Diag[F]) updateAdam(sc *stepConsts, lo, hi int, f *stepFails) {
+// decoupled, no clipping, the delta method, a scalar δ and m₀ = 0. It
+// returns how many entries from lo the AVX2 kernel did (their new values
+// stored flushed, flushTiny).
+func (d *Diag[F]) updateAdam(sc *stepConsts, lo, hi int, f *stepFails) (kernelDone int) {
 	if vec.Enabled && vec.Is32[F]() {
 		// The AVX2 kernel makes the operations of the loop below (see
 		// package vec); the loop takes the rest, and the first failure.
@@ -1761,8 +1769,9 @@ func (d *Diag[F]) updateAdam(sc *stepConsts, lo, hi int, f *stepFails) {
 		c.InvB1.Set(float32(sc.invB1))
 		c.InvB2.Set(float32(sc.invB2))
 		c.Eps.Set(float32(d.opt.Eps))
-		lo += vec.Adam(vec.As32(d.m[lo:hi]), vec.As32(d.g[lo:hi]), vec.As32(d.h[lo:hi]), vec.As32(part(d.gbar, lo, hi)),
+		kernelDone = vec.Adam(vec.As32(d.m[lo:hi]), vec.As32(d.g[lo:hi]), vec.As32(d.h[lo:hi]), vec.As32(part(d.gbar, lo, hi)),
 			vec.As32(d.sm[lo:hi]), vec.As32(d.sh[lo:hi]), vec.As32(part(d.sg, lo, hi)), &c, d.opt.Decay == DecayInGradient)
+		lo += kernelDone
 	}
 	m := d.m[lo:hi:hi]
 	n := len(m)
@@ -1809,6 +1818,7 @@ func (d *Diag[F]) updateAdam(sc *stepConsts, lo, hi int, f *stepFails) {
 			f.record(lo+j, float64(gq), float64(hhat), float64(hn), 1, float64(gb), float64(den), float64(mn))
 		}
 	}
+	return kernelDone
 }
 
 // updateVadam is updateRange for Vadam: ĥ = ĝ² with K = 1, h′ = β₂h + ρĥ,

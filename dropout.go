@@ -207,8 +207,8 @@ func (d *Dropout[F]) SetSteps(t int) error {
 }
 
 // Step takes one step m ← m − α(ĝ + (1−p)δ⊙m) with ĝ from o at m (the
-// oracle's network draws the per-example masks), storing subnormal results
-// as zeros, as Diag does. On an oracle error or a non-finite gradient or
+// oracle's network draws the per-example masks), storing entries below
+// 2⁻¹⁰⁰ in magnitude as zeros, as Diag does. On an oracle error or a non-finite gradient or
 // result (*NonFiniteError) m is unchanged.
 func (d *Dropout[F]) Step(o Oracle[F]) (DiagInfo, error) {
 	loss, err := o.Eval(d.m, d.g, nil, CurvNone)
@@ -229,7 +229,7 @@ func (d *Dropout[F]) Step(o Oracle[F]) (DiagInfo, error) {
 		}
 		d.nm[j] = v
 	}
-	flushSubnormal(d.nm) // as Diag stores m (flushSubnormal)
+	flushTiny(d.nm) // as Diag stores m
 	copy(d.m, d.nm)
 	d.t++
 	return DiagInfo{Loss: loss, LR: d.alpha, Rate: d.rho}, nil

@@ -209,17 +209,18 @@ func (h *gaussNLL[F]) ggnSeed(dy []F, batch, c int) {
 	}
 }
 
-// normalOrZero converts a probability to F, as zero where it would be a
-// subnormal number of F (below 2⁻¹²⁶ ≈ 1.2e-38 in float32). A confident
-// network's wrong classes reach such probabilities late in training, and
-// subnormal operands make every product of the backward pass that reads them
-// slow on x86; as gradients they are zero for any purpose.
+// normalOrZero converts a probability to F, as zero where it is below
+// 2⁻¹⁰⁰ ≈ 7.9e-31 in float32 (2⁻⁹⁹⁶ in float64; the engine's threshold,
+// blr's flushTiny). A confident network's wrong classes reach such
+// probabilities late in training, and their products with the weights in the
+// backward pass would be subnormal, which is slow on x86; as gradients they
+// are zero for any purpose.
 func normalOrZero[F Float](v float64) F {
-	smallest := 0x1p-1022
+	tiny := 0x1p-996
 	if unsafe.Sizeof(F(0)) == 4 {
-		smallest = 0x1p-126
+		tiny = 0x1p-100
 	}
-	if v < smallest {
+	if v < tiny {
 		return 0
 	}
 	return F(v)

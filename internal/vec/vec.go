@@ -57,7 +57,7 @@ type DrawConsts struct {
 // h′ = β₂h + ρĝ², ḡ′ = β₁ḡ + (1−β₁)ĝ (with momentum, gbar not nil),
 // m′ = m (− α·dec when not inGrad) − α(ḡ′·invB1)/(√(h′·invB2) + ε); it keeps
 // the old m, h and ḡ in sm, sh and sg (which may alias g) and writes the new
-// ones in place. It returns the number of entries done (see the package
+// ones in place, flushed as FlushTiny flushes them. It returns the number of entries done (see the package
 // documentation). Every slice must be at least as long as m.
 func Adam(m, g, h, gbar, sm, sh, sg []float32, c *AdamConsts, inGrad bool) int {
 	n := len(m) &^ 7
@@ -83,7 +83,8 @@ func Adam(m, g, h, gbar, sm, sh, sg []float32, c *AdamConsts, inGrad bool) int {
 // h′ = ½s + ½(s+x)(1+x/s) − δ, ḡ′ = β₁ḡ + (1−β₁)g (with momentum),
 // m′ = m − α·clip((ḡ′·invB1 + δm)/((h′+ε)+δ)); it keeps the old m, h and ḡ
 // in sm, sh and sg (which may alias u and g) and writes the new ones in
-// place. It returns the number of entries done.
+// place, flushed as FlushTiny flushes them. It returns the number of entries
+// done.
 func IVON(m, g, u, h, gbar, sm, sh, sg []float32, c *IVONConsts) int {
 	n := len(m) &^ 7
 	if !Enabled || n == 0 {
@@ -141,11 +142,18 @@ func AxpyRows(dst, m []float32, ld int, idx []int32, val []float32) int {
 	return n
 }
 
-// FlushSubnormal sets every subnormal entry of x (0 < |x| < 2⁻¹²⁶) to the
-// zero of its sign, as a CPU's flush-to-zero mode would, and leaves the
-// other entries, NaN and ±Inf included, as they are. It works on the bits,
-// so it is itself never slowed by the subnormals it removes.
-func FlushSubnormal(x []float32) {
+// TinyBits are the bits of Tiny = 2⁻¹⁰⁰ ≈ 7.9e-31, the magnitude below which
+// FlushTiny stores zeros: 2²⁶ times the smallest normal float32, so that no
+// product of a stored value with a factor of 2⁻²⁶ ≈ 1.5e-8 or more (a step
+// size, a decay, an ε) is subnormal.
+const TinyBits = (127 - 100) << 23
+
+// FlushTiny sets every entry of x whose magnitude is below Tiny = 2⁻¹⁰⁰ —
+// the subnormal numbers and the smallest normal ones — to the zero of its
+// sign, and leaves the other entries, NaN and ±Inf included, as they are.
+// It works on the bits, so it is itself never slowed by the values it
+// removes.
+func FlushTiny(x []float32) {
 	n := len(x) &^ 7
 	if Enabled && n > 0 {
 		flushAVX2(n, &x[0])
@@ -153,7 +161,7 @@ func FlushSubnormal(x []float32) {
 		n = 0
 	}
 	for j := n; j < len(x); j++ {
-		if b := math.Float32bits(x[j]); b&0x7f800000 == 0 && b&0x7fffffff != 0 {
+		if b := math.Float32bits(x[j]); b&0x7fffffff < TinyBits && b&0x7fffffff != 0 {
 			x[j] = math.Float32frombits(b & 0x80000000)
 		}
 	}

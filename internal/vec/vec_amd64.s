@@ -6,6 +6,18 @@
 #define EQ_OQ $0x00
 #define GT_OQ $0x1e
 
+// TINYCONSTS broadcasts TinyBits (2⁻¹⁰⁰) into Y13 and the magnitude bits
+// into Y14, for FLUSH; it clobbers R13.
+#define TINYCONSTS \
+	MOVL $0x0D800000, R13; VMOVD R13, X13; VPBROADCASTD X13, Y13; \
+	MOVL $0x7fffffff, R13; VMOVD R13, X14; VPBROADCASTD X14, Y14
+
+// FLUSH(y) clears the magnitude bits of the lanes of y below 2⁻¹⁰⁰ in
+// magnitude (FlushTiny: a zero of the same sign; zeros stay), with integer
+// operations on the bits; Y10 and Y11 are scratch.
+#define FLUSH(y) \
+	VPAND Y14, y, Y10; VPCMPGTD Y10, Y13, Y11; VPAND Y14, Y11, Y11; VPANDN y, Y11, y
+
 // func adamAVX2(n int, m, gr, h, gbar, sm, sh, sg *float32, c *AdamConsts, flags int) int
 //
 // Constants at c: 0 δ, 32 α, 64 β₂, 96 ρ, 128 β₁, 160 1−β₁, 192 invB1,
@@ -22,6 +34,7 @@ TEXT ·adamAVX2(SB), NOSPLIT, $0-88
 	MOVQ c+64(FP), CX
 	XORQ AX, AX
 	VXORPS Y15, Y15, Y15
+	TINYCONSTS
 
 adamLoop:
 	CMPQ AX, DX
@@ -76,12 +89,15 @@ adamStep:
 	VMOVMSKPS Y1, R13
 	CMPL    R13, $0xff
 	JNE     adamDone
+	FLUSH(Y4)
+	FLUSH(Y6)
 	VMOVUPS Y0, (R10)(AX*4) // sm = m
 	VMOVUPS Y4, (DI)(AX*4)  // m = m′
 	VMOVUPS Y5, (R11)(AX*4) // sh = h
 	VMOVUPS Y6, (R8)(AX*4)  // h = h′
 	TESTQ   $2, flags+72(FP)
 	JZ      adamNext
+	FLUSH(Y3)
 	VMOVUPS Y7, (R12)(AX*4) // sg = ḡ
 	VMOVUPS Y3, (R9)(AX*4)  // ḡ = ḡ′
 
@@ -111,6 +127,7 @@ TEXT ·ivonAVX2(SB), NOSPLIT, $0-96
 	MOVQ c+72(FP), CX
 	XORQ AX, AX
 	VXORPS Y15, Y15, Y15
+	TINYCONSTS
 
 ivonLoop:
 	CMPQ AX, DX
@@ -167,12 +184,15 @@ ivonStep:
 	VMOVMSKPS Y10, R13
 	CMPL    R13, $0xff
 	JNE     ivonDone
+	FLUSH(Y8)
+	FLUSH(Y4)
 	VMOVUPS Y0, (R10)(AX*4) // sm = m
 	VMOVUPS Y8, (DI)(AX*4)  // m = m′
 	VMOVUPS Y3, (R11)(AX*4) // sh = h
 	VMOVUPS Y4, (R8)(AX*4)  // h = h′
 	TESTQ   $2, flags+80(FP)
 	JZ      ivonNext
+	FLUSH(Y7)
 	VMOVUPS Y6, (R12)(AX*4) // sg = ḡ
 	VMOVUPS Y7, (R9)(AX*4)  // ḡ = ḡ′
 
@@ -344,17 +364,17 @@ axpyDone:
 // func flushAVX2(n int, x *float32)
 //
 // Integer operations on the bits only: a lane whose magnitude bits are
-// nonzero and below 0x00800000 (the smallest normal, 2⁻¹²⁶) loses them;
-// blocks of eight without one are not written.
+// nonzero and below 0x0D800000 (TinyBits, 2⁻¹⁰⁰) loses them; blocks of eight
+// without one are not written.
 TEXT ·flushAVX2(SB), NOSPLIT, $0-16
 	MOVQ n+0(FP), DX
 	MOVQ x+8(FP), DI
 	MOVL $0x7fffffff, R8
 	VMOVD R8, X14
 	VPBROADCASTD X14, Y14 // the magnitude bits
-	MOVL $0x00800000, R9
+	MOVL $0x0D800000, R9
 	VMOVD R9, X13
-	VPBROADCASTD X13, Y13 // the smallest normal
+	VPBROADCASTD X13, Y13 // TinyBits
 	VPXOR Y15, Y15, Y15
 	XORQ AX, AX
 
@@ -363,9 +383,9 @@ flushLoop:
 	JGE  flushDone
 	VMOVDQU  (DI)(AX*4), Y0
 	VPAND    Y14, Y0, Y1 // |x|
-	VPCMPGTD Y1, Y13, Y2 // |x| < 2⁻¹²⁶
+	VPCMPGTD Y1, Y13, Y2 // |x| < 2⁻¹⁰⁰
 	VPCMPEQD Y15, Y1, Y3 // |x| = 0
-	VPANDN   Y2, Y3, Y2  // subnormal: below the smallest normal and not zero
+	VPANDN   Y2, Y3, Y2  // tiny: below 2⁻¹⁰⁰ and not zero
 	VPTEST   Y2, Y2
 	JZ       flushNext
 	VPAND    Y14, Y2, Y2

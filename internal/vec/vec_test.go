@@ -32,7 +32,16 @@ func refAdam(mj, gq, hj, gbOld float32, mom, inGrad bool, c *AdamConsts) (mn, hn
 	den := float32(math.Sqrt(float64(hv))) + eps
 	mn -= alpha * (num / den)
 	c0 := (gq - gq) + (hhat - hhat) + (hn - hn) + (gb - gb) + (mn - mn)
-	return mn, hn, gb, c0 == 0 && den > 0
+	return tiny(mn), tiny(hn), tiny(gb), c0 == 0 && den > 0
+}
+
+// tiny is FlushTiny of one value: below 2⁻¹⁰⁰ in magnitude, the zero of its
+// sign.
+func tiny(x float32) float32 {
+	if math.Abs(float64(x)) < 0x1p-100 {
+		return float32(math.Copysign(0, float64(x)))
+	}
+	return x
 }
 
 func refIVON(mj, gq, uj, hj, gbOld float32, mom bool, c *IVONConsts) (mn, hn, gb float32, ok bool) {
@@ -59,7 +68,7 @@ func refIVON(mj, gq, uj, hj, gbOld float32, mom bool, c *IVONConsts) (mn, hn, gb
 	}
 	mn = mj - alpha*dir
 	c0 := (hn - hn) + (gb - gb) + (mn - mn)
-	return mn, hn, gb, c0 == 0 && hn+dj > 0
+	return tiny(mn), tiny(hn), tiny(gb), c0 == 0 && hn+dj > 0
 }
 
 func refDraw(e, hj, mj float32, c *DrawConsts) (theta, u float32, ok bool) {
@@ -339,14 +348,15 @@ func TestAxpyRows(t *testing.T) {
 	}
 }
 
-// TestFlushSubnormal: every subnormal becomes the zero of its sign, every
-// other value (zeros, the smallest normal, NaN, ±Inf, ordinary numbers)
-// keeps its bits, at every length and offset (the kernel's blocks of eight
-// and the scalar tail).
-func TestFlushSubnormal(t *testing.T) {
+// TestFlushTiny: every value of magnitude below 2⁻¹⁰⁰ (subnormal or not)
+// becomes the zero of its sign, every other value (zeros, 2⁻¹⁰⁰ itself, NaN,
+// ±Inf, ordinary numbers) keeps its bits, at every length and offset (the
+// kernel's blocks of eight and the scalar tail).
+func TestFlushTiny(t *testing.T) {
 	special := []float32{0, float32(math.Copysign(0, -1)), math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32,
 		math.Float32frombits(0x007fffff), math.Float32frombits(0x807fffff), math.Float32frombits(0x00800000),
-		math.Float32frombits(0x80800000), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1, -3.5, 1e-30, -1e-37}
+		math.Float32frombits(0x80800000), 0x1p-100, -0x1p-100, math.Nextafter32(0x1p-100, 0), -math.Nextafter32(0x1p-100, 0),
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1, -3.5, 1e-30, -1e-37, 1e-29}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for n := range 40 {
 		x := make([]float32, n)
@@ -359,12 +369,9 @@ func TestFlushSubnormal(t *testing.T) {
 		}
 		want := clone(x)
 		for j, v := range want {
-			b := math.Float32bits(v)
-			if b&0x7f800000 == 0 {
-				want[j] = math.Float32frombits(b & 0x80000000)
-			}
+			want[j] = tiny(v)
 		}
-		FlushSubnormal(x)
+		FlushTiny(x)
 		for j := range x {
 			if !same(x[j], want[j]) {
 				t.Fatalf("n=%d, entry %d: got %x, want %x", n, j, math.Float32bits(x[j]), math.Float32bits(want[j]))
