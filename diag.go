@@ -788,29 +788,14 @@ func (d *Diag[F]) runChunk(c, w int) {
 		default:
 			d.updateRange(sc, lo, hi, f, &d.blocks[w])
 		}
+		// Values below vec.Tiny are stored as zeros: a weight that decays
+		// geometrically (the weights of a unit no example activates,
+		// under weight decay) otherwise passes through the numbers whose
+		// products with a step size or a decay are subnormal, which made
+		// Adam on the MLP seven times slower per epoch by its 14th epoch;
+		// such values are zero for any purpose.
 		for _, x := range [][]F{d.m, d.h, d.gbar} {
-			flushTiny(part(x, lo+done, hi))
-		}
-	}
-}
-
-// flushTiny stores every entry of x of magnitude below Tiny (2⁻¹⁰⁰ ≈ 7.9e-31
-// in float32, 2⁻⁹⁹⁶ in float64: 2²⁶ times the smallest normal number) as the
-// zero of its sign. The engine applies it to the new m, h and ḡ: a weight
-// that decays geometrically (the weights of a unit no example activates,
-// under weight decay) otherwise passes through the numbers whose products
-// with a step size or a decay are subnormal, and every operation with a
-// subnormal operand or result takes a slow microcode path on x86 — Adam on
-// the MLP ran seven times slower per epoch by its 14th epoch — while such a
-// value is zero for any purpose.
-func flushTiny[F Float](x []F) {
-	if vec.Is32[F]() {
-		vec.FlushTiny(vec.As32(x))
-		return
-	}
-	for j, v := range x {
-		if a := math.Abs(float64(v)); a != 0 && a < 0x1p-996 {
-			x[j] = F(math.Copysign(0, float64(v)))
+			vec.FlushTiny(part(x, lo+done, hi))
 		}
 	}
 }
@@ -1578,7 +1563,7 @@ func (d *Diag[F]) recordRange(sc *stepConsts, lo, hi int, f *stepFails) {
 // iBLR update, momentum or none, the decay in the step, no square root,
 // b₂ = 1, a scalar δ and m₀ = 0. It computes a block's h′ in a loop of its
 // own (with one division each, the loops are shorter). It returns how many
-// entries from lo the AVX2 kernel did (stored flushed, flushTiny).
+// entries from lo the AVX2 kernel did (stored flushed, vec.FlushTiny).
 //
 // It tests fewer values than the checks, but fails whenever one of them
 // does: a non-finite ĝ makes ĥ = ĝ·u non-finite, and a non-finite ĥ makes
@@ -1754,7 +1739,7 @@ func (d *Diag[F]) updateNewton(sc *stepConsts, lo, hi int, f *stepFails) {
 // h′ = β₂h + ρĥ, momentum or none, φ = √, the decay in the gradient or
 // decoupled, no clipping, the delta method, a scalar δ and m₀ = 0. It
 // returns how many entries from lo the AVX2 kernel did (their new values
-// stored flushed, flushTiny).
+// stored flushed, vec.FlushTiny).
 func (d *Diag[F]) updateAdam(sc *stepConsts, lo, hi int, f *stepFails) (kernelDone int) {
 	if vec.Enabled && vec.Is32[F]() {
 		// The AVX2 kernel makes the operations of the loop below (see

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/bayesrule/blr/internal/vec"
 )
 
 // Default of Dropout. TODO(validated): set after the validation-split sweep.
@@ -229,7 +231,7 @@ func (d *Dropout[F]) Step(o Oracle[F]) (DiagInfo, error) {
 		}
 		d.nm[j] = v
 	}
-	flushTiny(d.nm) // as Diag stores m
+	vec.FlushTiny(d.nm) // as Diag stores m
 	copy(d.m, d.nm)
 	d.t++
 	return DiagInfo{Loss: loss, LR: d.alpha, Rate: d.rho}, nil

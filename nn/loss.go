@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"unsafe"
+
+	"github.com/bayesrule/blr/internal/vec"
 )
 
 // Loss is the per-example loss ℓᵢ on a network's output:
@@ -210,17 +211,13 @@ func (h *gaussNLL[F]) ggnSeed(dy []F, batch, c int) {
 }
 
 // normalOrZero converts a probability to F, as zero where it is below
-// 2⁻¹⁰⁰ ≈ 7.9e-31 in float32 (2⁻⁹⁹⁶ in float64; the engine's threshold,
-// blr's flushTiny). A confident network's wrong classes reach such
-// probabilities late in training, and their products with the weights in the
-// backward pass would be subnormal, which is slow on x86; as gradients they
-// are zero for any purpose.
+// vec.Tiny (2⁻¹⁰⁰ ≈ 7.9e-31 in float32), the engine's flush threshold. A
+// confident network's wrong classes reach such probabilities late in
+// training, and their products with the weights in the backward pass would
+// be subnormal, which is slow on x86; as gradients they are zero for any
+// purpose.
 func normalOrZero[F Float](v float64) F {
-	tiny := 0x1p-996
-	if unsafe.Sizeof(F(0)) == 4 {
-		tiny = 0x1p-100
-	}
-	if v < tiny {
+	if v < vec.Tiny[F]() {
 		return 0
 	}
 	return F(v)

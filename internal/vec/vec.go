@@ -142,27 +142,45 @@ func AxpyRows(dst, m []float32, ld int, idx []int32, val []float32) int {
 	return n
 }
 
-// TinyBits are the bits of Tiny = 2⁻¹⁰⁰ ≈ 7.9e-31, the magnitude below which
-// FlushTiny stores zeros: 2²⁶ times the smallest normal float32, so that no
-// product of a stored value with a factor of 2⁻²⁶ ≈ 1.5e-8 or more (a step
-// size, a decay, an ε) is subnormal.
+// TinyBits are the bits of 2⁻¹⁰⁰ ≈ 7.9e-31, the float32 Tiny.
 const TinyBits = (127 - 100) << 23
 
-// FlushTiny sets every entry of x whose magnitude is below Tiny = 2⁻¹⁰⁰ —
-// the subnormal numbers and the smallest normal ones — to the zero of its
-// sign, and leaves the other entries, NaN and ±Inf included, as they are.
-// It works on the bits, so it is itself never slowed by the values it
-// removes.
-func FlushTiny(x []float32) {
-	n := len(x) &^ 7
+// Tiny returns the magnitude below which FlushTiny stores zeros: 2⁻¹⁰⁰ ≈
+// 7.9e-31 for float32 and 2⁻⁹⁹⁶ for float64, 2²⁶ times the smallest normal
+// number of F, so that no product of a stored value with a factor of 2⁻²⁶ ≈
+// 1.5e-8 or more (a step size, a decay, an ε) is subnormal — and operations
+// on subnormal numbers take a slow microcode path on x86.
+func Tiny[F Float]() float64 {
+	if Is32[F]() {
+		return 0x1p-100
+	}
+	return 0x1p-996
+}
+
+// FlushTiny sets every entry of x whose magnitude is below Tiny — the
+// subnormal numbers and the smallest normal ones — to the zero of its sign,
+// and leaves the other entries, NaN and ±Inf included, as they are. For
+// float32 it works on the bits (with AVX2 when Enabled), so it is itself
+// never slowed by the values it removes.
+func FlushTiny[F Float](x []F) {
+	if !Is32[F]() {
+		for j, v := range x {
+			if a := math.Abs(float64(v)); a != 0 && a < Tiny[F]() {
+				x[j] = F(math.Copysign(0, float64(v)))
+			}
+		}
+		return
+	}
+	y := As32(x)
+	n := len(y) &^ 7
 	if Enabled && n > 0 {
-		flushAVX2(n, &x[0])
+		flushAVX2(n, &y[0])
 	} else {
 		n = 0
 	}
-	for j := n; j < len(x); j++ {
-		if b := math.Float32bits(x[j]); b&0x7fffffff < TinyBits && b&0x7fffffff != 0 {
-			x[j] = math.Float32frombits(b & 0x80000000)
+	for j := n; j < len(y); j++ {
+		if b := math.Float32bits(y[j]); b&0x7fffffff < TinyBits && b&0x7fffffff != 0 {
+			y[j] = math.Float32frombits(b & 0x80000000)
 		}
 	}
 }

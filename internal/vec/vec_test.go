@@ -378,4 +378,13 @@ func TestFlushTiny(t *testing.T) {
 			}
 		}
 	}
+	// float64: below 2⁻⁹⁹⁶.
+	x := []float64{0x1p-996, math.Nextafter(0x1p-996, 0), -1e-310, 5e-324, 1e-299, -0x1p-997, math.Inf(-1), 0}
+	want := []float64{0x1p-996, 0, math.Copysign(0, -1), 0, 1e-299, math.Copysign(0, -1), math.Inf(-1), 0}
+	FlushTiny(x)
+	for j := range x {
+		if math.Float64bits(x[j]) != math.Float64bits(want[j]) {
+			t.Errorf("float64 entry %d: got %g, want %g", j, x[j], want[j])
+		}
+	}
 }
