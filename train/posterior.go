@@ -641,7 +641,7 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		net.SetTraining(false)
 	}
 	// Each network predicts with its component's batch-norm statistics
-	// (eachNetwork); the networks are left with component 0's (the
+	// (accumulate); the networks are left with component 0's (the
 	// trainer's network: its own).
 	defer func() {
 		for m, p := range ps {
@@ -669,33 +669,19 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 	networks := 0
 	member := 1 / float64(len(ps))
 	// accumulate adds the predictive of every member (its point networks
-	// when samplers is nil) to probs and expected.
+	// when samplers is nil) to probs and expected, and counts the networks.
 	accumulate := func(samplers []*sampler) error {
+		networks = 0
 		for m, p := range ps {
 			var sm *sampler
 			if samplers != nil {
 				sm = samplers[m]
 			}
-			err := p.eachNetwork(nets[m], sm, func(s int, theta []float32, w float64) error {
-				networks++
-				for i, set := range sets {
-					one = slices.Grow(one[:0], len(probs[i]))[:len(probs[i])]
-					clear(one)
-					if err := AccumulateProbs(nets[m], theta, set, one, 1); err != nil {
-						if sm != nil {
-							return fmt.Errorf("posterior sample %d: %w", s, err)
-						}
-						return err
-					}
-					if err := addNetwork(probs[i], expected[i], one, member*w); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			k, err := p.accumulate(nets[m], sm, sets, probs, expected, member, &one)
 			if err != nil {
 				return err
 			}
+			networks += k
 		}
 		return nil
 	}
@@ -713,7 +699,6 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		clear(probs[i])
 		clear(expected[i])
 	}
-	networks = 0
 	if err := accumulate(samplers); err != nil {
 		return nil, err
 	}
@@ -721,23 +706,6 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 		return nil, err
 	}
 	return e, nil
-}
-
-// addNetwork adds w times one network's probabilities one to the predictive
-// probs and w times their entropies to expected. The sum is the one
-// AccumulateProbs(…, probs, w) makes: w·p, p = one's entries exactly.
-func addNetwork(probs, expected, one []float64, w float64) error {
-	h, err := metrics.PredictiveEntropy(one, Classes)
-	if err != nil {
-		return err
-	}
-	for i, hi := range h {
-		expected[i] += w * hi
-	}
-	for j, v := range one {
-		probs[j] += w * v
-	}
-	return nil
 }
 
 // fits checks the posterior's sizes against the prediction network.

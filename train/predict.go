@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/bayesrule/blr/data"
 	"github.com/bayesrule/blr/metrics"
@@ -78,15 +79,7 @@ func (p *Posterior) Predict(x []float32, samples int, seed uint64) (*Prediction,
 	}
 	net.SetTraining(false)
 	pr := &Prediction{N: n, Samples: samples, Probs: make([]float64, n*Classes), Expected: make([]float64, n)}
-	one := make([]float64, n*Classes)
-	err = p.eachNetwork(net, sm, func(_ int, theta []float32, w float64) error {
-		clear(one)
-		if err := AccumulateProbs(net, theta, set, one, 1); err != nil {
-			return err
-		}
-		return addNetwork(pr.Probs, pr.Expected, one, w)
-	})
-	if err != nil {
+	if _, err := p.accumulate(net, sm, []*data.Set{set}, [][]float64{pr.Probs}, [][]float64{pr.Expected}, 1, new([]float64)); err != nil {
 		return nil, err
 	}
 	if pr.Entropy, err = metrics.PredictiveEntropy(pr.Probs, Classes); err != nil {
@@ -107,35 +100,54 @@ func mutualInfo(h, expected []float64) []float64 {
 	return mi
 }
 
-// eachNetwork calls fn(s, θ, w) for every network θ of the posterior's point
-// predictive (sm == nil; PointWeights) or of its posterior average (sm's
-// draws, s = 0 … S−1), w its weight in the average, after loading into net
-// the batch-norm statistics of θ's component (ComponentBuffers). θ may be
-// one of the posterior's slices or a buffer reused between calls: fn must
-// not keep or modify it.
-func (p *Posterior) eachNetwork(net *nn.Network[float32], sm *sampler, fn func(s int, theta []float32, w float64) error) error {
-	useBuffers := func(k int) {
+// accumulate adds the predictive of the posterior's networks — its point
+// networks (sm == nil; PointWeights) or the draws of its posterior average
+// (sm) — on each of sets, weighted by w: for every network θ with weight wθ,
+// w·wθ times θ's class probabilities on sets[i] to probs[i] (the sum
+// AccumulateProbs(…, probs[i], w·wθ) makes) and w·wθ times their entropies to
+// expected[i], each network with the batch-norm statistics of its component
+// (ComponentBuffers) loaded into net. It returns the number of networks; one
+// is scratch.
+func (p *Posterior) accumulate(net *nn.Network[float32], sm *sampler, sets []*data.Set, probs, expected [][]float64, w float64, one *[]float64) (int, error) {
+	add := func(k int, theta []float32, wn float64) error {
 		if b := p.ComponentBuffers(k); b != nil {
 			copy(net.Buffers(), b)
 		}
-	}
-	if sm == nil {
-		pts, ws := p.PointWeights()
-		for k, theta := range pts {
-			useBuffers(k)
-			if err := fn(k, theta, ws[k]); err != nil {
+		for i, set := range sets {
+			o := slices.Grow((*one)[:0], len(probs[i]))[:len(probs[i])]
+			*one = o
+			clear(o)
+			if err := AccumulateProbs(net, theta, set, o, 1); err != nil {
 				return err
+			}
+			h, err := metrics.PredictiveEntropy(o, Classes)
+			if err != nil {
+				return err
+			}
+			for e, he := range h {
+				expected[i][e] += w * wn * he
+			}
+			for j, v := range o {
+				probs[i][j] += w * wn * v
 			}
 		}
 		return nil
 	}
+	if sm == nil {
+		pts, ws := p.PointWeights()
+		for k, theta := range pts {
+			if err := add(k, theta, ws[k]); err != nil {
+				return 0, err
+			}
+		}
+		return len(pts), nil
+	}
 	theta := make([]float32, sm.dim())
 	for s := range sm.S {
-		w := sm.draw(theta, s)
-		useBuffers(p.SampleComponent(s))
-		if err := fn(s, theta, w); err != nil {
-			return err
+		wn := sm.draw(theta, s)
+		if err := add(p.SampleComponent(s), theta, wn); err != nil {
+			return 0, fmt.Errorf("posterior sample %d: %w", s, err)
 		}
 	}
-	return nil
+	return sm.S, nil
 }
