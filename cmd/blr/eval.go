@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -59,8 +58,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags only; see blr eval --help)", fs.Arg(0))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := given(fs)
 	if path == "" {
 		return errors.New("--posterior FILE is required")
 	}
@@ -85,17 +83,12 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if train.OODName(dataName) == "" {
 		return fmt.Errorf("--data %q: unknown; want one of mnist, fashion-mnist", dataName)
 	}
-	if !set["test-samples"] {
-		samples = p.Config.TestSamples
-	}
-	if samples < 0 || samples > train.MaxSamples {
-		return fmt.Errorf("--test-samples %d: must lie in [0, %d] (0: the mean weights)", samples, train.MaxSamples)
+	samples, seed, err := runSampling(set, p.Config, samples, seed)
+	if err != nil {
+		return err
 	}
 	if testSize < 0 {
 		return fmt.Errorf("--test-size %d: must be ≥ 0 (0: the whole test set)", testSize)
-	}
-	if !set["seed"] {
-		seed = p.Config.Seed
 	}
 	switch ood {
 	case "auto", "none":
@@ -128,4 +121,21 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	printEvaluation(stdout, e, family)
 	return nil
+}
+
+// runSampling returns the number of networks of the posterior average and
+// their seed: the --test-samples and --seed given, else those of the
+// training run c (so that a saved posterior scores as its run did). A count
+// outside [0, MaxSamples] is an error naming --test-samples.
+func runSampling(set map[string]bool, c train.Config, samples int, seed uint64) (int, uint64, error) {
+	if !set["test-samples"] {
+		samples = c.TestSamples
+	}
+	if samples < 0 || samples > train.MaxSamples {
+		return 0, 0, fmt.Errorf("--test-samples %d: must lie in [0, %d] (0: the point network only)", samples, train.MaxSamples)
+	}
+	if !set["seed"] {
+		seed = c.Seed
+	}
+	return samples, seed, nil
 }

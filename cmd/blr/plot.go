@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -78,8 +77,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags only, or blr plot moons; see blr plot --help)", fs.Arg(0))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := given(fs)
 	if runDir == "" {
 		return errors.New("--run DIR is required (the directory of blr train --out DIR)")
 	}
@@ -102,11 +100,8 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--run %s: %w", runDir, err)
 	}
-	if !set["test-samples"] {
-		samples = p.Config.TestSamples
-	}
-	if !set["seed"] {
-		seed = p.Config.Seed
+	if samples, seed, err = runSampling(set, p.Config, samples, seed); err != nil {
+		return err
 	}
 	if !set["test-size"] {
 		testSize = p.Config.TestSize

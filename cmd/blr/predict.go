@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -76,20 +75,13 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	case images == "":
 		return errors.New("--images FILE is required (an IDX file of 28×28 images)")
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := given(fs)
 	p, err := train.ReadPosterior(path)
 	if err != nil {
 		return err
 	}
-	if !set["test-samples"] {
-		samples = p.Config.TestSamples
-	}
-	if samples < 0 || samples > train.MaxSamples {
-		return fmt.Errorf("--test-samples %d: must lie in [0, %d] (0: the point network)", samples, train.MaxSamples)
-	}
-	if !set["seed"] {
-		seed = p.Config.Seed
+	if samples, seed, err = runSampling(set, p.Config, samples, seed); err != nil {
+		return err
 	}
 	x, n, h, w, err := data.ReadImagesFile(images)
 	if err != nil {

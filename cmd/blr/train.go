@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -198,8 +197,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (flags only; see blr train --help)", fs.Arg(0))
 	}
-	f.set = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.set = given(fs)
 	hidden, err := train.ParseHidden(f.hidden)
 	if err != nil {
 		return nil, flagError(err)
