@@ -382,10 +382,7 @@ func (l *convDirect[F]) forwardPart(h int) {
 			pan := l.wpack[co0*l.ckk:]
 			for t0 := 0; t0 < l.ckk; t0 += kcBlock {
 				kk := min(kcBlock, l.ckk-t0)
-				mode := tileAdd
-				if t0 == 0 {
-					mode = tileBias
-				}
+				mode := blockMode(t0, tileBias)
 				for oy := range l.ho {
 					tileKern(kk, pan[t0*tileRows:], l.xp[n*l.xstr+oy*l.wp:], l.off[t0:t0+kk], l.offMax,
 						yn[co0*l.hw+oy*l.wo:], l.hw, bias[co0:], mode, l.tiles, l.wo-(l.tiles-1)*tileCols, rows)
@@ -556,10 +553,7 @@ func (l *convDirect[F]) inputGrad(h int, dw, dx []F) {
 		pan := l.wtpack[p0*l.cout:]
 		for c0 := 0; c0 < l.cout; c0 += kcBlock {
 			kk := min(kcBlock, l.cout-c0)
-			mode := tileAdd
-			if c0 == 0 {
-				mode = tileStore
-			}
+			mode := blockMode(c0, tileStore)
 			tileKern(kk, pan[c0*tileRows:], dw[c0*l.xs:], l.dyoff[:kk], (kk-1)*l.xs, dcols[p0*l.ld+l.margin:], l.ld, nil, mode, l.xs/tileCols, tileCols, rows)
 		}
 	}
@@ -584,4 +578,14 @@ func (l *convDirect[F]) initParams(p []F, rnd *rand.Rand) {
 		p[i] = F(s * (2*rnd.Float64() - 1))
 	}
 	clear(p[l.cout*l.ckk:])
+}
+
+// blockMode is the tile mode of the block of a sum blocked by kcBlock that
+// starts at t0: first (write, with the bias or without) for the first block,
+// tileAdd (add to what is there) for the others.
+func blockMode(t0, first int) int {
+	if t0 == 0 {
+		return first
+	}
+	return tileAdd
 }

@@ -150,12 +150,12 @@ func tileTKern[F Float](k int, a, b []F, off []int32, offMax int, c []F, ldc int
 		_ = bias[tileCols-1]
 	}
 	_ = tmp[tileRows*tileCols-1]
-	if unsafe.Sizeof(a[0]) == 4 && tileT32[0] != nil {
+	if unsafe.Sizeof(a[0]) == 4 && tileT32 != nil {
 		var bp *float32
 		if mode == tileBias {
 			bp = (*float32)(unsafe.Pointer(&bias[0]))
 		}
-		tileT32[btoi(rows > 5)](k, (*float32)(unsafe.Pointer(&a[0])), (*float32)(unsafe.Pointer(&b[0])), &off[0],
+		tileT32(k, (*float32)(unsafe.Pointer(&a[0])), (*float32)(unsafe.Pointer(&b[0])), &off[0],
 			(*float32)(unsafe.Pointer(&c[0])), ldc, bp, (*float32)(unsafe.Pointer(&tmp[0])), rows, mode)
 		return
 	}

@@ -9,7 +9,7 @@ var (
 	tile32   func(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, nt int, mask *int32, rows, mode int)
 	wdot32   = vec.HasAVX2FMA()
 	gather32 func(nv int, dst, src *float32, d *int32, kk int)
-	tileT32  [2]func(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int)
+	tileT32  func(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int)
 	pool32   func(npairs, nfull, rem int, x *float32, w int, y *float32, idx *int32, iota *int32, imask, omask *int32)
 	spread32 func(nrows, w int, src *float32, sstr int, dst *float32, dstr, zeros int, cmask, zmask *int32)
 	poolB32  func(npairs, nfull, rem int, dx *float32, w, ld int, dy, y *float32, idx *int32, iota *int32, imask, omask *int32)
@@ -17,8 +17,7 @@ var (
 
 func init() {
 	if wdot32 {
-		tile32, gather32, pool32, poolB32, spread32 = tile6x16, gather8, pool2relu, pool2reluBack, spread
-		tileT32 = [2]func(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int){tileT5x16, tileT6x16}
+		tile32, gather32, pool32, poolB32, spread32, tileT32 = tile6x16, gather8, pool2relu, pool2reluBack, spread, tileT16
 	}
 }
 
@@ -50,15 +49,10 @@ func gather8(nv int, dst, src *float32, d *int32, kk int)
 //go:noescape
 func pool2relu(npairs, nfull, rem int, x *float32, w int, y *float32, idx *int32, iota *int32, imask, omask *int32)
 
-// tileT6x16 is tileTKern for float32 with six pixels.
+// tileT16 is tileTKern for float32: rows ≤ 6 pixels × 16 channels.
 //
 //go:noescape
-func tileT6x16(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int)
-
-// tileT5x16 is tileTKern for float32 with five pixels.
-//
-//go:noescape
-func tileT5x16(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int)
+func tileT16(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int)
 
 // pool2reluBack is the float32 kernel of maxPool.pool2ReLUBack.
 //

@@ -552,41 +552,30 @@ pnext:
 	VZEROUPPER
 	RET
 
-// One step of tileT6x16: the 16 values of row t of the packed panel in Y12,
-// Y13; 6 consecutive values of B from BX + 4·off[t] broadcast in turn;
-// pixel r in Y(2r), Y(2r+1).
+// The steps of tileT16: the 16 values of row t of the packed panel in Y12,
+// Y13 (TT_LOAD); consecutive values of B from BX + 4·off[t] broadcast in
+// turn, pixel r in Y(2r), Y(2r+1) (TT_PIX); then the next row (TT_NEXT).
+#define TT_LOAD \
+	MOVLQSX (SI), R11; LEAQ (BX)(R11*4), R11; VMOVUPS (AX), Y12; VMOVUPS 32(AX), Y13
+#define TT_PIX(off, b, lo, hi) \
+	VBROADCASTSS off(R11), b; VFMADD231PS Y12, b, lo; VFMADD231PS Y13, b, hi
+#define TT_NEXT \
+	ADDQ $64, AX; ADDQ $4, SI
+#define TT5_STEP \
+	TT_LOAD; TT_PIX(0, Y14, Y0, Y1); TT_PIX(4, Y15, Y2, Y3); TT_PIX(8, Y14, Y4, Y5); \
+	TT_PIX(12, Y15, Y6, Y7); TT_PIX(16, Y14, Y8, Y9); TT_NEXT
 #define TT6_STEP \
-	MOVLQSX      (SI), R11              \
-	LEAQ         (BX)(R11*4), R11       \
-	VMOVUPS      (AX), Y12              \
-	VMOVUPS      32(AX), Y13            \
-	VBROADCASTSS 0(R11), Y14            \
-	VFMADD231PS  Y12, Y14, Y0           \
-	VFMADD231PS  Y13, Y14, Y1           \
-	VBROADCASTSS 4(R11), Y15            \
-	VFMADD231PS  Y12, Y15, Y2           \
-	VFMADD231PS  Y13, Y15, Y3           \
-	VBROADCASTSS 8(R11), Y14            \
-	VFMADD231PS  Y12, Y14, Y4           \
-	VFMADD231PS  Y13, Y14, Y5           \
-	VBROADCASTSS 12(R11), Y15            \
-	VFMADD231PS  Y12, Y15, Y6           \
-	VFMADD231PS  Y13, Y15, Y7           \
-	VBROADCASTSS 16(R11), Y14            \
-	VFMADD231PS  Y12, Y14, Y8           \
-	VFMADD231PS  Y13, Y14, Y9           \
-	VBROADCASTSS 20(R11), Y15            \
-	VFMADD231PS  Y12, Y15, Y10           \
-	VFMADD231PS  Y13, Y15, Y11           \
-	ADDQ         $64, AX                \
-	ADDQ         $4, SI
+	TT_LOAD; TT_PIX(0, Y14, Y0, Y1); TT_PIX(4, Y15, Y2, Y3); TT_PIX(8, Y14, Y4, Y5); \
+	TT_PIX(12, Y15, Y6, Y7); TT_PIX(16, Y14, Y8, Y9); TT_PIX(20, Y15, Y10, Y11); TT_NEXT
 
-// func tileT6x16(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int)
-// The transposed tile: 6 consecutive columns of B (pixels) × the 16
-// columns of the packed panel (channels), summed like tile6x16; then the
-// value for pixel j < rows and channel ch, s (mode 0), s + bias[ch] (mode
-// 1) or s + c (mode 2), goes to c[ch·ldc+j], through tmp (96 values).
-TEXT ·tileT6x16(SB), NOSPLIT, $0-80
+// func tileT16(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int)
+// The transposed tile: rows (≤ 6) consecutive columns of B (pixels) × the
+// 16 columns of the packed panel (channels), summed like tile6x16 over six
+// pixels, or over five when rows ≤ 5 (so that no value of B past the fifth
+// is read); then the value for pixel j < rows and channel ch, s (mode 0),
+// s + bias[ch] (mode 1) or s + c (mode 2), goes to c[ch·ldc+j], through tmp
+// (96 values).
+TEXT ·tileT16(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -606,6 +595,24 @@ TEXT ·tileT6x16(SB), NOSPLIT, $0-80
 	MOVQ CX, R12
 	SHRQ $1, R12
 	ANDQ $1, CX
+	CMPQ rows+64(FP), $5
+	JGT  tt6
+	TESTQ R12, R12
+	JEQ  tt5tail
+
+tt5loop2:
+	TT5_STEP
+	TT5_STEP
+	DECQ R12
+	JNE  tt5loop2
+
+tt5tail:
+	TESTQ CX, CX
+	JEQ   ttstore
+	TT5_STEP
+	JMP   ttstore
+
+tt6:
 	TESTQ R12, R12
 	JEQ  tt6tail
 
@@ -617,14 +624,14 @@ tt6loop2:
 
 tt6tail:
 	TESTQ CX, CX
-	JEQ   tt6store
+	JEQ   ttstore
 	TT6_STEP
 
-tt6store:
+ttstore:
 	MOVQ    mode+72(FP), R10
 	MOVQ    tmp+56(FP), R9
 	CMPQ    R10, $1
-	JNE     tt6nobias
+	JNE     ttnobias
 	MOVQ    bias+48(FP), R8
 	VMOVUPS (R8), Y12
 	VMOVUPS 32(R8), Y13
@@ -641,7 +648,7 @@ tt6store:
 	VADDPS Y12, Y10, Y10
 	VADDPS Y13, Y11, Y11
 
-tt6nobias:
+ttnobias:
 	VMOVUPS Y0, 0(R9)
 	VMOVUPS Y1, 32(R9)
 	VMOVUPS Y2, 64(R9)
@@ -659,187 +666,46 @@ tt6nobias:
 	SHLQ $2, DX
 	MOVQ $16, CX
 	CMPQ R10, $2
-	JEQ  tt6add
+	JEQ  ttadd
 
-tt6ch:
+ttch:
 	MOVQ rows+64(FP), R10
 	MOVQ R9, SI
 	MOVQ DI, R8
 
-tt6pix:
+ttpix:
 	MOVL (SI), AX
 	MOVL AX, (R8)
 	ADDQ $64, SI
 	ADDQ $4, R8
 	DECQ R10
-	JNE  tt6pix
+	JNE  ttpix
 
 	ADDQ $4, R9
 	ADDQ DX, DI
 	DECQ CX
-	JNE  tt6ch
+	JNE  ttch
 	VZEROUPPER
 	RET
 
-tt6add:
+ttadd:
 	MOVQ rows+64(FP), R10
 	MOVQ R9, SI
 	MOVQ DI, R8
 
-tt6apix:
+ttapix:
 	VMOVSS (SI), X0
 	VADDSS (R8), X0, X0
 	VMOVSS X0, (R8)
 	ADDQ   $64, SI
 	ADDQ   $4, R8
 	DECQ   R10
-	JNE    tt6apix
+	JNE    ttapix
 
 	ADDQ $4, R9
 	ADDQ DX, DI
 	DECQ CX
-	JNE  tt6add
-	VZEROUPPER
-	RET
-
-// One step of tileT5x16: the 16 values of row t of the packed panel in Y12,
-// Y13; 5 consecutive values of B from BX + 4·off[t] broadcast in turn;
-// pixel r in Y(2r), Y(2r+1).
-#define TT5_STEP \
-	MOVLQSX      (SI), R11              \
-	LEAQ         (BX)(R11*4), R11       \
-	VMOVUPS      (AX), Y12              \
-	VMOVUPS      32(AX), Y13            \
-	VBROADCASTSS 0(R11), Y14            \
-	VFMADD231PS  Y12, Y14, Y0           \
-	VFMADD231PS  Y13, Y14, Y1           \
-	VBROADCASTSS 4(R11), Y15            \
-	VFMADD231PS  Y12, Y15, Y2           \
-	VFMADD231PS  Y13, Y15, Y3           \
-	VBROADCASTSS 8(R11), Y14            \
-	VFMADD231PS  Y12, Y14, Y4           \
-	VFMADD231PS  Y13, Y14, Y5           \
-	VBROADCASTSS 12(R11), Y15            \
-	VFMADD231PS  Y12, Y15, Y6           \
-	VFMADD231PS  Y13, Y15, Y7           \
-	VBROADCASTSS 16(R11), Y14            \
-	VFMADD231PS  Y12, Y14, Y8           \
-	VFMADD231PS  Y13, Y14, Y9           \
-	ADDQ         $64, AX                \
-	ADDQ         $4, SI
-
-// func tileT5x16(k int, a, b *float32, off *int32, c *float32, ldc int, bias *float32, tmp *float32, rows, mode int)
-// The transposed tile: 5 consecutive columns of B (pixels) × the 16
-// columns of the packed panel (channels), summed like tile6x16; then the
-// value for pixel j < rows and channel ch, s (mode 0), s + bias[ch] (mode
-// 1) or s + c (mode 2), goes to c[ch·ldc+j], through tmp (96 values).
-TEXT ·tileT5x16(SB), NOSPLIT, $0-80
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), AX
-	MOVQ b+16(FP), BX
-	MOVQ off+24(FP), SI
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	MOVQ CX, R12
-	SHRQ $1, R12
-	ANDQ $1, CX
-	TESTQ R12, R12
-	JEQ  tt5tail
-
-tt5loop2:
-	TT5_STEP
-	TT5_STEP
-	DECQ R12
-	JNE  tt5loop2
-
-tt5tail:
-	TESTQ CX, CX
-	JEQ   tt5store
-	TT5_STEP
-
-tt5store:
-	MOVQ    mode+72(FP), R10
-	MOVQ    tmp+56(FP), R9
-	CMPQ    R10, $1
-	JNE     tt5nobias
-	MOVQ    bias+48(FP), R8
-	VMOVUPS (R8), Y12
-	VMOVUPS 32(R8), Y13
-	VADDPS Y12, Y0, Y0
-	VADDPS Y13, Y1, Y1
-	VADDPS Y12, Y2, Y2
-	VADDPS Y13, Y3, Y3
-	VADDPS Y12, Y4, Y4
-	VADDPS Y13, Y5, Y5
-	VADDPS Y12, Y6, Y6
-	VADDPS Y13, Y7, Y7
-	VADDPS Y12, Y8, Y8
-	VADDPS Y13, Y9, Y9
-
-tt5nobias:
-	VMOVUPS Y0, 0(R9)
-	VMOVUPS Y1, 32(R9)
-	VMOVUPS Y2, 64(R9)
-	VMOVUPS Y3, 96(R9)
-	VMOVUPS Y4, 128(R9)
-	VMOVUPS Y5, 160(R9)
-	VMOVUPS Y6, 192(R9)
-	VMOVUPS Y7, 224(R9)
-	VMOVUPS Y8, 256(R9)
-	VMOVUPS Y9, 288(R9)
-	MOVQ c+32(FP), DI
-	MOVQ ldc+40(FP), DX
-	SHLQ $2, DX
-	MOVQ $16, CX
-	CMPQ R10, $2
-	JEQ  tt5add
-
-tt5ch:
-	MOVQ rows+64(FP), R10
-	MOVQ R9, SI
-	MOVQ DI, R8
-
-tt5pix:
-	MOVL (SI), AX
-	MOVL AX, (R8)
-	ADDQ $64, SI
-	ADDQ $4, R8
-	DECQ R10
-	JNE  tt5pix
-
-	ADDQ $4, R9
-	ADDQ DX, DI
-	DECQ CX
-	JNE  tt5ch
-	VZEROUPPER
-	RET
-
-tt5add:
-	MOVQ rows+64(FP), R10
-	MOVQ R9, SI
-	MOVQ DI, R8
-
-tt5apix:
-	VMOVSS (SI), X0
-	VADDSS (R8), X0, X0
-	VMOVSS X0, (R8)
-	ADDQ   $64, SI
-	ADDQ   $4, R8
-	DECQ   R10
-	JNE    tt5apix
-
-	ADDQ $4, R9
-	ADDQ DX, DI
-	DECQ CX
-	JNE  tt5add
+	JNE  ttadd
 	VZEROUPPER
 	RET
 
