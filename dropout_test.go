@@ -121,8 +121,8 @@ func TestDropoutSample(t *testing.T) {
 	if !slices.Equal(a, b) {
 		t.Fatal("same seed, different samples")
 	}
-	v := d.Variance(nil)
-	if math.Abs(v[0]-0.1*0.5/10) > 1e-18 || math.Abs(v[6]-0.1/10) > 1e-18 {
+	v := d.Variance(nil) // α = 0.5, the default step; ρ = 1; N = 10
+	if math.Abs(v[0]-0.5*0.5/10) > 1e-18 || math.Abs(v[6]-0.5/10) > 1e-18 {
 		t.Fatalf("variances %v: want α(1−p)/(ρN)", v)
 	}
 }

@@ -64,7 +64,9 @@ mixture; 0 for the others, whose "posterior" is not one).
 
 --batchnorm puts a batch norm without affine parameters after every dense
 layer (BayesBiNN's MLP; with --optimizer mixture each component keeps its own
-running statistics); --schedule cosine decays the step size to 0 over the
+running statistics). It is on by default for ste, binaryconnect and
+bayesbinn, whose ±1 weights learn nothing without it (--batchnorm=false turns
+it off; lenet, which has no batch norm, is refused for them); --schedule cosine decays the step size to 0 over the
 run. --hidden 2048,2048,2048 is the MLP of the BayesBiNN paper.
 
 With --out DIR it writes DIR/posterior.safetensors, DIR/metrics.json (with
@@ -208,8 +210,12 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	}
 	c.LR, c.PriorPrecision, c.Beta1, c.Beta2, c.HessInit = f.lr.config(), f.prior.config(), f.b1.config(), f.b2.config(), f.hess.config()
 	c.Temperature, c.BayesBiNNEps, c.ClipRadius = f.temp.config(), f.bbEps.config(), f.clip.config()
+	opt := strings.ToLower(strings.TrimSpace(c.Optimizer))
+	if !f.set["batchnorm"] && strings.EqualFold(strings.TrimSpace(c.Model), "mlp") && train.FamilyOf(opt) == train.FamilyBernoulli {
+		c.BatchNorm = true // ±1 weights need it (train.Config.BatchNorm)
+	}
 	if !f.set["test-samples"] {
-		c.TestSamples = train.DefaultTestSamples(strings.ToLower(strings.TrimSpace(c.Optimizer)))
+		c.TestSamples = train.DefaultTestSamples(opt)
 	}
 	switch f.ood {
 	case "auto", "none":
@@ -611,8 +617,12 @@ func settingsLine(t *train.Trainer) string {
 		v, ok := m[k.key].(float64)
 		switch {
 		case k.key == "eps" && c.Optimizer != "bayesbinn", k.key == "clip_radius" && v == 0,
-			spec.Family == train.FamilyGaussian && !spec.Sampling && (k.key == "hess_init" || k.key == "temperature"):
+			spec.Family == train.FamilyGaussian && !spec.Sampling && (k.key == "hess_init" || k.key == "temperature"),
+			spec.Family == train.FamilyBernoulli && c.Optimizer != "bayesbinn" && k.key == "temperature":
 			ok = false // not a flag of this optimizer
+		case k.key == "lr" && c.Optimizer == "ste":
+			n, _ := m["data_size"].(float64)
+			v *= n // STE's --lr is η on the mean loss; its engine holds ρ = η/N
 		}
 		if ok {
 			s += fmt.Sprintf(" --%s %s", k.flag, strconv.FormatFloat(v, 'g', 6, 64))

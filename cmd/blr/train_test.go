@@ -184,6 +184,8 @@ func TestTrainBadFlags(t *testing.T) {
 		{[]string{"--optimizer", "dropout", "--dropout", "1"}, "--dropout"},
 		{[]string{"--optimizer", "dropout", "--hidden", "none"}, "--dropout"},
 		{[]string{"--model", "lenet", "--hidden", "none", "--batchnorm"}, "--batchnorm"},
+		{[]string{"--model", "lenet", "--hidden", "none", "--optimizer", "ste"}, "--model lenet: ste trains ±1 weights"},
+		{[]string{"--model", "lenet", "--hidden", "none", "--optimizer", "bayesbinn"}, "--model lenet: bayesbinn trains ±1 weights"},
 		{[]string{"--bayesbinn-eps", "-1"}, "-bayesbinn-eps"},
 		{[]string{"--bayesbinn-eps", "NaN"}, "-bayesbinn-eps"},
 		{[]string{"--bayesbinn-eps", "Inf"}, "-bayesbinn-eps"},
@@ -618,5 +620,38 @@ func TestTrainBayesBiNNEps(t *testing.T) {
 	code, _, errs := runCLI(t, "train", "--resume", def, "--bayesbinn-eps", "0")
 	if code == 0 || !strings.Contains(errs, "--bayesbinn-eps 0 does not match the resumed run's default") {
 		t.Errorf("resume of a default-ε run with --bayesbinn-eps 0: exit %d, %q", code, errs)
+	}
+}
+
+// TestBinaryBatchNormDefault: the binary optimizers train the MLP with batch
+// norm unless --batchnorm=false says otherwise (their ±1 weights learn
+// nothing without it), the others without, and the settings line shows
+// STE's step η as given, not the engine's η/N.
+func TestBinaryBatchNormDefault(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		bn   bool
+		line string
+	}{
+		{[]string{"--optimizer", "ste"}, true, "ste --lr 300 --schedule"},
+		{[]string{"--optimizer", "ste", "--lr", "7"}, true, "ste --lr 7 --schedule"},
+		{[]string{"--optimizer", "binaryconnect", "--batchnorm=false"}, false, "binaryconnect --lr 0.001 --schedule"},
+		{[]string{"--optimizer", "bayesbinn"}, true, "bayesbinn --lr 0.0001"},
+		{[]string{"--optimizer", "adam"}, false, "adam --lr 0.001"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			code, _, errs := runCLI(t, tiny(append(tc.args, "--test-samples", "0", "--ood", "none", "--epoch-eval", "none", "--out", dir)...)...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, errs)
+			}
+			if !strings.Contains(errs, tc.line) {
+				t.Errorf("settings line: want %q in\n%s", tc.line, errs)
+			}
+			model, _ := readMetrics(t, dir)["model"].(string)
+			if got := strings.Contains(model, "+batchnorm"); got != tc.bn {
+				t.Errorf("model %q: batch norm %v, want %v", model, got, tc.bn)
+			}
+		})
 	}
 }
