@@ -7,15 +7,39 @@
 // doi:10.1145/3460772), seeded from the key and s through SplitMix64. Each
 // draw uses the ziggurat method with 256 layers (Marsaglia and Tsang, "The
 // ziggurat method for generating random variables", J. Stat. Softw. 5(8),
-// 2000, doi:10.18637/jss.v005.i08): about 99% of draws cost one 64-bit
-// random number, one comparison and one multiplication.
+// 2000, doi:10.18637/jss.v005.i08): about 98.5% of draws cost a table
+// look-up, one comparison and one multiplication, and the rest (wedges and
+// the tail) go to a slower path.
+//
+// A float64 draw takes one 64-bit output u of its generator: the layer is
+// u mod 256, the sign bit 8, and the magnitude j = u>>11 (53 bits, a
+// float64's mantissa); it is accepted if j < zk[l], as x = j·zw[l].
+//
+// A float32 draw takes one 32-bit word w: the layer is w mod 256, the sign
+// bit 8, and the magnitude j = w>>9 (23 bits, a float32's mantissa, so that
+// float32(j) is exact and one float32 multiplication x = float32(j)·zw32[l]
+// makes the draw, rounded once); it is accepted if j < zk32[l], which holds
+// exactly when j·x_l·2⁻²³ lies inside the layer's rectangle [0, x_{l+1}),
+// and the sign is ORed into bit 31. Each 64-bit output gives two float32
+// draws, its low word first, then its high word, which halves the cost of
+// the generator. A word that is not accepted goes to the float64 slow path
+// as the magnitude j·2³⁰ of 53 bits (the same x), which takes whole 64-bit
+// outputs for its uniforms and redraws; its result is rounded to float32
+// and takes the word's sign. The slow path of a low word draws from the
+// generator while the high word of the same output waits: the high word is
+// the next draw, and the output after the slow path's gives the draw after
+// that. So draw 2k of a chunk always starts a fresh output, and a chunk of
+// odd length drops the high word of its last output. (Float32 and float64
+// fills of one key are thus different draws, not one rounded from the
+// other.)
 //
 // On amd64 with AVX2, float32 draws come from assembly kernels that run
 // the four streams (or, in each of the two goroutines of a large fill, its
-// two streams, two draws apart) in the lanes of YMM registers, and hand the
-// draws that leave the ziggurat's rectangles to scalar code. They write the
-// same bits as the Go code, which stays the reference (and the code under
-// -tags purego and on other architectures).
+// two streams, two lanes each, one output apart) in the 64-bit lanes of YMM
+// registers, eight float32 draws per step, and make the draws that leave
+// the ziggurat's rectangles with scalar code. They write the same bits as
+// the Go code, which stays the reference (and the code under -tags purego
+// and on other architectures).
 //
 // The output is a function of the key and the length of the destination
 // only. The number of streams is a constant, and the goroutines that run the
@@ -185,15 +209,24 @@ func splitmix(x uint64) (out, next uint64) {
 }
 
 func (g *xoshiro) next() uint64 {
-	out := bits.RotateLeft64(g.s0+g.s3, 23) + g.s0
-	t := g.s1 << 17
-	g.s2 ^= g.s0
-	g.s3 ^= g.s1
-	g.s1 ^= g.s2
-	g.s0 ^= g.s3
-	g.s2 ^= t
-	g.s3 = bits.RotateLeft64(g.s3, 45)
+	var out uint64
+	out, g.s0, g.s1, g.s2, g.s3 = step(g.s0, g.s1, g.s2, g.s3)
 	return out
+}
+
+// step is one xoshiro256++ step on a state held in four words: its output
+// and the next state. Small enough to inline, it lets the fill loops keep
+// the state in registers.
+func step(s0, s1, s2, s3 uint64) (out, t0, t1, t2, t3 uint64) {
+	out = bits.RotateLeft64(s0+s3, 23) + s0
+	t := s1 << 17
+	s2 ^= s0
+	s3 ^= s1
+	s1 ^= s2
+	s0 ^= s3
+	s2 ^= t
+	s3 = bits.RotateLeft64(s3, 45)
+	return out, s0, s1, s2, s3
 }
 
 // fillStream fills dst from stream s of key, with mean + std⊙ε when mean is
@@ -206,9 +239,15 @@ func fillStream[F Float](dst, mean, std []F, key uint64, s int) {
 }
 
 // fillFrom is fillStream from generator g, which it leaves advanced past
-// the draws it made. It is the reference that the vector kernels match bit
-// for bit, and it finishes the parts of their chunks that they leave.
+// the draws it made: one 64-bit output per float64 draw (fill32 makes the
+// float32 draws). It is the reference that the vector kernels match bit for
+// bit, and it finishes the parts of their chunks that they leave, which
+// start at even draw indices.
 func fillFrom[F Float](dst, mean, std []F, g *xoshiro) {
+	if unsafe.Sizeof(dst[0]) == 4 {
+		fill32(as[float32](dst), as[float32](mean), as[float32](std), g)
+		return
+	}
 	sample := mean != nil
 	if sample {
 		mean = mean[:len(dst)]
@@ -216,14 +255,8 @@ func fillFrom[F Float](dst, mean, std []F, g *xoshiro) {
 	}
 	s0, s1, s2, s3 := g.s0, g.s1, g.s2, g.s3
 	for i := range dst {
-		u := bits.RotateLeft64(s0+s3, 23) + s0 // xoshiro256++, as next
-		t := s1 << 17
-		s2 ^= s0
-		s3 ^= s1
-		s1 ^= s2
-		s0 ^= s3
-		s2 ^= t
-		s3 = bits.RotateLeft64(s3, 45)
+		var u uint64
+		u, s0, s1, s2, s3 = step(s0, s1, s2, s3)
 		l := u & (layers - 1)
 		j := u >> 11 // 53 bits, disjoint from the layer and sign bits
 		var x float64
@@ -242,6 +275,67 @@ func fillFrom[F Float](dst, mean, std []F, g *xoshiro) {
 		dst[i] = e
 	}
 	*g = xoshiro{s0, s1, s2, s3}
+}
+
+// fill32 is fillFrom for float32: draws 2k and 2k+1 are the low and the
+// high word of one 64-bit output, and a slow path between them (of the low
+// word) takes its outputs from the generator before the high word is used.
+// It is the specification of the float32 stream.
+func fill32(dst, mean, std []float32, g *xoshiro) {
+	sample := mean != nil
+	if sample {
+		mean = mean[:len(dst)]
+		std = std[:len(dst)]
+	}
+	s0, s1, s2, s3 := g.s0, g.s1, g.s2, g.s3
+	for i := 0; i < len(dst); i += 2 {
+		var u uint64
+		u, s0, s1, s2, s3 = step(s0, s1, s2, s3)
+		// The low word, then the high word, which waits while the low
+		// word's slow path draws from the generator.
+		e, ok := fast32(uint32(u))
+		if !ok {
+			e, s0, s1, s2, s3 = slow32(s0, s1, s2, s3, uint32(u))
+		}
+		if sample {
+			e = mean[i] + std[i]*e
+		}
+		dst[i] = e
+		if i+1 == len(dst) {
+			break // an odd length drops the last high word
+		}
+		e, ok = fast32(uint32(u >> 32))
+		if !ok {
+			e, s0, s1, s2, s3 = slow32(s0, s1, s2, s3, uint32(u>>32))
+		}
+		if sample {
+			e = mean[i+1] + std[i+1]*e
+		}
+		dst[i+1] = e
+	}
+	*g = xoshiro{s0, s1, s2, s3}
+}
+
+// fast32 returns the float32 draw of the word w, and true, if w falls in
+// its layer's rectangle: x = float32(j)·zw32[l], exact in the conversion
+// and rounded once in the product, with bit 8 of w, the sign, moved to bit
+// 31 without a branch (a branch on a random bit is mispredicted half the
+// time).
+func fast32(w uint32) (float32, bool) {
+	l := w & (layers - 1)
+	j := w >> 9 // 23 bits, disjoint from the layer and sign bits
+	x := float32(j) * zw32[l]
+	return math.Float32frombits(math.Float32bits(x) | (w&layers)<<23), j < zk32[l]
+}
+
+// slow32 is the draw of the word w that fast32 rejects, on a generator held
+// in four words: the float64 slow path on the same x, j·2³⁰·zw[l] =
+// j·x_l·2⁻²³, rounded to float32, with the sign ORed in.
+//
+//go:noinline
+func slow32(s0, s1, s2, s3 uint64, w uint32) (e float32, t0, t1, t2, t3 uint64) {
+	x, g := slow(xoshiro{s0, s1, s2, s3}, uint64(w&(layers-1)), uint64(w>>9)<<30)
+	return math.Float32frombits(math.Float32bits(float32(x)) | (w&layers)<<23), g.s0, g.s1, g.s2, g.s3
 }
 
 // slowState is slow on a generator held in four words.
@@ -301,7 +395,11 @@ var (
 	zr float64 // start of the tail
 	zk [layers]uint64
 	zw [layers]float64
-	zf [layers + 1]float64
+	// zk32 and zw32 are zk and zw for the 23-bit magnitudes of float32
+	// draws: layer l accepts j < zk32[l] and maps j to x = float32(j)·zw32[l].
+	zk32 [layers]uint32
+	zw32 [layers]float32
+	zf   [layers + 1]float64
 	// zc[l] is the chord of exp(−x²/2) over the wedge of layer l ≥ 1,
 	// zf[l] + s·(b − x) for x from b = x_l down to x_{l+1}, and d bounds how
 	// far math.Exp(−0.5·x·x) is from it there, rounding included.
@@ -359,6 +457,10 @@ func build() {
 		zk[l] = uint64(xs[l+1] / xs[l] * 0x1p53)
 		zf[l] = f(xs[l])
 	}
+	for l := range layers {
+		zw32[l] = float32(xs[l] * 0x1p-23)
+		zk32[l] = inside32(xs[l], xs[l+1])
+	}
 	zf[0] = f(r) // layer 0's wedge test is never used: its overflow is the tail
 	zf[layers] = 1
 	for l := 1; l < layers; l++ {
@@ -372,4 +474,36 @@ func build() {
 		zc[l].s = (zf[l+1] - zf[l]) / (b - a)
 		zc[l].d = 1.01*m*(b-a)*(b-a)/8 + 1e-12
 	}
+}
+
+// inside32 returns zk32 for a layer of width a whose rectangle ends at b:
+// the number of 23-bit magnitudes j with j·a·2⁻²³ < b exactly, that is the
+// least k with k·a ≥ 2²³·b, or ⌈2²³·b/a⌉. A magnitude below it is a point
+// of the rectangle, and one at or above it (x ≥ b) needs the wedge test or
+// is in the tail, so the fast path never accepts a point that the exact
+// ziggurat would test. (zk, for 53 bits, rounds 2⁵³·b/a down instead, which
+// sends at most one magnitude of the rectangle to the slow path: a wedge
+// test that accepts it, or for layer 0 the tail.)
+func inside32(a, b float64) uint32 {
+	t := b * 0x1p23 // exact: a power of two
+	k := uint32(min(t/a, 0x1p23))
+	for k > 0 && !productBelow(k-1, a, t) {
+		k--
+	}
+	for k < 1<<23 && productBelow(k, a, t) {
+		k++
+	}
+	return k
+}
+
+// productBelow reports whether j·a < t exactly. The product rounds to p,
+// which is on the same side of t unless it equals t (rounding is
+// monotonic and t is a float64), and then the rounding error j·a − p,
+// which math.FMA gives exactly, decides.
+func productBelow(j uint32, a, t float64) bool {
+	p := float64(j) * a
+	if p != t {
+		return p < t
+	}
+	return math.FMA(float64(j), a, -p) < 0
 }

@@ -3,6 +3,7 @@ package randn
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -51,18 +52,102 @@ func TestMoments(t *testing.T) {
 // against Φ: √n·D < 1.95 (the 0.1% critical value of the Kolmogorov
 // distribution).
 func TestKolmogorovSmirnov(t *testing.T) {
-	n := 200000
-	x := make([]float64, n)
+	x := make([]float64, 200000)
 	Fill(x, 42)
+	checkKS(t, x)
+}
+
+// TestKolmogorovSmirnov32 is TestKolmogorovSmirnov for 2²¹ float32 draws
+// (2¹⁸ in short mode), with Φ in float64.
+func TestKolmogorovSmirnov32(t *testing.T) {
+	n := 1 << 21
+	if testing.Short() {
+		n = 1 << 18
+	}
+	x := make([]float32, n)
+	Fill(x, 43)
+	checkKS(t, x)
+}
+
+// checkKS sorts x and checks √n·D < 1.95 against Φ.
+func checkKS[F Float](t *testing.T, x []F) {
+	t.Helper()
 	slices.Sort(x)
+	n := len(x)
 	var d float64
 	for i, v := range x {
-		p := 0.5 * math.Erfc(-v/math.Sqrt2)
+		p := 0.5 * math.Erfc(-float64(v)/math.Sqrt2)
 		d = max(d, math.Abs(p-float64(i)/float64(n)), math.Abs(float64(i+1)/float64(n)-p))
 	}
 	if s := math.Sqrt(float64(n)) * d; s > 1.95 {
 		t.Errorf("√n·D = %.3f > 1.95", s)
 	}
+}
+
+// TestChiSquare32 counts 2²² float32 draws (2¹⁹ in short mode) in two sets
+// of bins and checks Pearson's χ² within 5 standard deviations (√(2·df))
+// of its mean df: 1024 bins of equal probability under Φ, and the layers
+// of the ziggurat, |x| in [x_{l+1}, x_l) for l = 1..255 and the tail beyond
+// r, each for either sign, where a fault in a layer's table, rectangle or
+// wedge would show.
+func TestChiSquare32(t *testing.T) {
+	n := 1 << 22
+	if testing.Short() {
+		n = 1 << 19
+	}
+	x := make([]float32, n)
+	Fill(x, 44)
+	const bins = 1024
+	var eq [bins]float64
+	// edges[k] is x_{255−k}: 0 = x_256, x_255, ..., x_1 = r, then ∞.
+	var edges [layers + 1]float64
+	for k := range layers {
+		if l := layers - k; l < layers {
+			edges[k] = zw[l] * 0x1p53
+		}
+	}
+	edges[layers] = math.Inf(1)
+	var lay [2][layers]float64
+	for _, v := range x {
+		f := float64(v)
+		p := 0.5 * math.Erfc(-f/math.Sqrt2)
+		eq[min(int(p*bins), bins-1)]++
+		k, found := slices.BinarySearch(edges[:], math.Abs(f))
+		if !found {
+			k-- // edges[k] ≤ |x| < edges[k+1]
+		}
+		sign := 0
+		if math.Signbit(f) {
+			sign = 1
+		}
+		lay[sign][k]++
+	}
+	chi2 := func(name string, obs, prob []float64) {
+		var c float64
+		for i, o := range obs {
+			e := prob[i] * float64(n)
+			c += (o - e) * (o - e) / e
+		}
+		df := float64(len(obs) - 1)
+		if z := (c - df) / math.Sqrt(2*df); math.Abs(z) > 5 {
+			t.Errorf("%s: χ² = %.1f with %v degrees of freedom, %.1f standard deviations", name, c, df, z)
+		}
+	}
+	prob := make([]float64, bins)
+	for i := range prob {
+		prob[i] = 1.0 / bins
+	}
+	chi2("equal bins", eq[:], prob)
+	var obs, lp []float64
+	for sign := range 2 {
+		for k := range layers {
+			// P(a ≤ x < b) for x > 0, half of P(a ≤ |x| < b).
+			a, b := edges[k], edges[k+1]
+			obs = append(obs, lay[sign][k])
+			lp = append(lp, 0.5*(math.Erfc(a/math.Sqrt2)-math.Erfc(b/math.Sqrt2)))
+		}
+	}
+	chi2("layers", obs, lp)
 }
 
 // TestTails checks the frequency of |x| > c for c in the wedges and the tail
@@ -89,24 +174,21 @@ func TestTails(t *testing.T) {
 	}
 }
 
-// TestDeterminism checks that a key and a length fix the output on every
-// GOMAXPROCS and that the float32 output is the rounded float64 output.
+// TestDeterminism checks that a key and a length fix the output, in both
+// precisions, on every GOMAXPROCS, and that keys differ.
 func TestDeterminism(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, n := range []int{0, 1, 3, 1000, 100003} {
 		runtime.GOMAXPROCS(1)
-		a := make([]float32, n)
+		a, d := make([]float32, n), make([]float64, n)
 		Fill(a, 9)
-		runtime.GOMAXPROCS(2)
-		b := make([]float32, n)
-		Fill(b, 9)
-		d := make([]float64, n)
 		Fill(d, 9)
-		for i := range a {
-			if math.Float32bits(a[i]) != math.Float32bits(b[i]) || a[i] != float32(d[i]) {
-				t.Fatalf("n=%d: x[%d] = %v (GOMAXPROCS 1), %v (2), %v (float64)", n, i, a[i], b[i], d[i])
-			}
-		}
+		runtime.GOMAXPROCS(2)
+		b, e := make([]float32, n), make([]float64, n)
+		Fill(b, 9)
+		Fill(e, 9)
+		same(t, "float32 GOMAXPROCS 1 and 2", n, 9, b, a)
+		same(t, "float64 GOMAXPROCS 1 and 2", n, 9, e, d)
 		if n > 10 {
 			c := make([]float32, n)
 			Fill(c, 10)
@@ -180,6 +262,53 @@ func TestBuild(t *testing.T) {
 		if math.Abs(a-v) > 1e-9*v {
 			t.Fatalf("layer %d has area %.12g, want %.12g", l, a, v)
 		}
+	}
+}
+
+// TestZk32 checks the float32 tables against the layer edges x_l = zw[l]·2⁵³
+// (x_256 = 0) in exact arithmetic: a magnitude j < zk32[l] has j·x_l·2⁻²³
+// strictly inside the rectangle [0, x_{l+1}) and one j ≥ zk32[l] does not,
+// which it is enough to check for zk32[l] − 1 and zk32[l], as j·x_l grows
+// with j; zw32[l] is x_l·2⁻²³ rounded to float32; and the largest value of
+// the fast path, float32(zk32[l] − 1)·zw32[l], is at most one float32 step
+// above x_{l+1} rounded to float32, the rounding of a point of the
+// rectangle.
+func TestZk32(t *testing.T) {
+	edge := func(l int) *big.Float {
+		if l == layers {
+			return new(big.Float)
+		}
+		return new(big.Float).SetMantExp(big.NewFloat(zw[l]), 53)
+	}
+	prod := func(j uint32, l int) *big.Float { // j·x_l·2⁻²³, exact
+		p := new(big.Float).SetPrec(200).SetUint64(uint64(j))
+		return p.Mul(p, edge(l)).SetMantExp(p, -23)
+	}
+	for l := range layers {
+		k := zk32[l]
+		next := edge(l + 1)
+		if l == 0 && zr != zw[1]*0x1p53 {
+			t.Fatalf("x_1 = %v, want r = %v", zw[1]*0x1p53, zr)
+		}
+		if k > 0 && prod(k-1, l).Cmp(next) >= 0 {
+			t.Errorf("layer %d: j = zk32−1 = %d is not inside the rectangle", l, k-1)
+		}
+		if k < 1<<23 && prod(k, l).Cmp(next) < 0 {
+			t.Errorf("layer %d: j = zk32 = %d is inside the rectangle", l, k)
+		}
+		if w := float32(zw[l] * 0x1p30); zw32[l] != w {
+			t.Errorf("layer %d: zw32 = %v, want %v", l, zw32[l], w)
+		}
+		if k > 0 {
+			xn, _ := next.Float64()
+			v := float32(k-1) * zw32[l]
+			if lim := math.Nextafter32(float32(xn), float32(math.Inf(1))); v > lim {
+				t.Errorf("layer %d: the fast path reaches %v, beyond %v", l, v, lim)
+			}
+		}
+	}
+	if zk32[layers-1] != 0 {
+		t.Errorf("the top layer's zk32 = %d, want 0 (its rectangle is empty)", zk32[layers-1])
 	}
 }
 
