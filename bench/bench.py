@@ -13,7 +13,9 @@ model, then runs, interleaved round by round, PyTorch Adam, blr Adam and blr
 IVON on the MLP 784-500-300-10 and on LeNet-5 (float32, batch 128, the same
 MNIST images) and prints the median images/second of each, the ratios
 blr/PyTorch and the IVON/Adam step-time ratios, with the peak RSS of every
-run. blr's OpenBLAS build is tried with OPENBLAS_NUM_THREADS 1 and 2 (blr
+run. The IVON/Adam ratio is given twice: from the separate runs' medians, and
+paired, from blrbench --against runs that alternate blocks of IVON and Adam
+steps in one process (less exposed to the machine's noise). blr's OpenBLAS build is tried with OPENBLAS_NUM_THREADS 1 and 2 (blr
 already splits each product over two goroutines). With --memory it also
 runs a whole `blr train` (load, one epoch, evaluation with the OOD set, save)
 per optimizer and model and compares its peak RSS with the analytic bound
@@ -155,6 +157,13 @@ def driver(args):
                 configs.append((m, f"blr-openblas-t{ob}", opt, [bins["openblas"], "--model", m, "--optimizer", opt,
                                                                 "--steps", str(steps[m]), "--warmup", str(warm)],
                                 {"OPENBLAS_NUM_THREADS": ob}))
+        # The step-time ratio IVON/Adam, also measured paired: one process
+        # alternating blocks of 20 IVON and 20 Adam steps (blrbench
+        # --against), so that the machine's slow spells fall on both.
+        paired = ["--model", m, "--optimizer", "ivon", "--against", "adam", "--steps", str(2 * steps[m]), "--warmup", str(warm)]
+        configs.append((m, "blr-go", "ivon/adam", [bins["go"]] + paired, {}))
+        for ob in ("1", "2"):
+            configs.append((m, f"blr-openblas-t{ob}", "ivon/adam", [bins["openblas"]] + paired, {"OPENBLAS_NUM_THREADS": ob}))
     results = {}
     for r in range(args.rounds):
         for m, impl, opt, cmd, env in configs:
@@ -175,7 +184,7 @@ def driver(args):
     for m in models:
         tref, tbest = med((m, "torch", "adam")), best_ips((m, "torch", "adam"))
         for (mm, impl, opt) in results:
-            if mm != m:
+            if mm != m or opt == "ivon/adam":
                 continue
             ips = med((mm, impl, opt))
             print(f"{m:6s} {impl:20s} {opt:9s} {ips:9.0f} {med((mm, impl, opt), 'ms_per_step'):8.2f} "
@@ -183,7 +192,9 @@ def driver(args):
                   f"{med((mm, impl, opt), 'max_rss_mb'):11.0f}")
         for impl in ["blr-go", "blr-openblas-t1", "blr-openblas-t2"]:
             ratio = med((m, impl, "ivon"), "ms_per_step") / med((m, impl, "adam"), "ms_per_step")
-            print(f"{m:6s} {impl:20s} IVON step / Adam step = {ratio:.2f}")
+            pr = sorted(x["step_ratio"] for x in results[(m, impl, "ivon/adam")])
+            print(f"{m:6s} {impl:20s} IVON step / Adam step = {ratio:.2f} (separate runs); "
+                  f"paired in one process: median {statistics.median(pr):.2f}, range {pr[0]:.2f}-{pr[-1]:.2f}")
     if args.memory:
         memory(bins, args)
 

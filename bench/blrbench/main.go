@@ -12,6 +12,14 @@
 // With --train it instead runs the whole of `blr train` (loading, training,
 // evaluation and saving) in this process for --epochs, to measure its peak
 // memory against the bound.
+//
+// With --against NAME it also builds a second trainer with optimizer NAME on
+// the same data and times the two in alternating blocks of --block steps,
+// each for --steps, so that the machine's slow and fast spells fall on both
+// alike; it adds NAME's time per step and the ratio of the two to the line
+// (its peak memory is then that of both trainers).
+//
+//	go run -tags openblas ./bench/blrbench --optimizer ivon --against adam --steps 1000
 package main
 
 import (
@@ -25,6 +33,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bayesrule/blr/data"
 	"github.com/bayesrule/blr/internal/gemm"
@@ -48,6 +57,21 @@ type result struct {
 	VectorsK        int     `json:"vectors_k"`
 	GOMAXPROCS      int     `json:"gomaxprocs"`
 	OpenBLASThreads string  `json:"openblas_threads"`
+	// With --against: the other optimizer, its time per step in the
+	// alternating blocks, and MsPerStep over it.
+	Against          string  `json:"against,omitempty"`
+	AgainstMsPerStep float64 `json:"against_ms_per_step,omitempty"`
+	StepRatio        float64 `json:"step_ratio,omitempty"`
+}
+
+// stepN runs n training steps of tr.
+func stepN(tr *train.Trainer, n int) error {
+	for range n {
+		if _, err := tr.Step(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func main() {
@@ -68,11 +92,16 @@ func run(args []string, stdout io.Writer) error {
 	whole := fs.Bool("train", false, "run a whole training (load, train --epochs, evaluate, save) to measure peak memory")
 	epochs := fs.Int("epochs", 1, "epochs with --train")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed steps to `file`")
+	against := fs.String("against", "", "also time optimizer `NAME` in blocks alternating with --optimizer's")
+	block := fs.Int("block", 20, "steps per block with --against")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *steps < 1 || *warmup < 0 || *batch < 1 || *epochs < 1 {
-		return fmt.Errorf("--steps %d, --warmup %d, --batch %d, --epochs %d: steps, batch and epochs must be ≥ 1, warmup ≥ 0", *steps, *warmup, *batch, *epochs)
+	if *steps < 1 || *warmup < 0 || *batch < 1 || *epochs < 1 || *block < 1 {
+		return fmt.Errorf("--steps %d, --warmup %d, --batch %d, --epochs %d, --block %d: steps, batch, epochs and block must be ≥ 1, warmup ≥ 0", *steps, *warmup, *batch, *epochs, *block)
+	}
+	if *against != "" && *whole {
+		return fmt.Errorf("--against %s: times training steps, not a whole run (--train)", *against)
 	}
 	cfg := train.DefaultConfig()
 	cfg.Model, cfg.Optimizer, cfg.Batch, cfg.Seed = *model, *opt, *batch, *seed
@@ -139,10 +168,20 @@ func run(args []string, stdout io.Writer) error {
 		res.ImagesPerSecond = rep.ImagesPerSecond
 		res.MsPerStep = 1e3 * el.Seconds() / float64(tr.Steps())
 	} else {
-		for range *warmup {
-			if _, err := tr.Step(); err != nil {
+		var ref *train.Trainer
+		if *against != "" {
+			rc := cfg
+			rc.Optimizer = *against
+			rc.TestSamples = train.DefaultTestSamples(rc.Optimizer)
+			if ref, err = train.New(rc, trainSet, io.Discard); err != nil {
 				return err
 			}
+			if err := stepN(ref, *warmup); err != nil {
+				return err
+			}
+		}
+		if err := stepN(tr, *warmup); err != nil {
+			return err
 		}
 		if *cpuprofile != "" {
 			f, err := os.Create(*cpuprofile)
@@ -156,8 +195,19 @@ func run(args []string, stdout io.Writer) error {
 			defer pprof.StopCPUProfile()
 		}
 		img0, t0 := tr.Throughput()
-		for range *steps {
-			if _, err := tr.Step(); err != nil {
+		var r0 time.Duration
+		if ref != nil {
+			_, r0 = ref.Throughput()
+		}
+		for done := 0; done < *steps; done += *block {
+			n := min(*block, *steps-done)
+			if err := stepN(tr, n); err != nil {
+				return err
+			}
+			if ref == nil {
+				continue
+			}
+			if err := stepN(ref, n); err != nil {
 				return err
 			}
 		}
@@ -166,6 +216,12 @@ func run(args []string, stdout io.Writer) error {
 		res.Steps = *steps
 		res.ImagesPerSecond = float64(img1-img0) / sec
 		res.MsPerStep = 1e3 * sec / float64(*steps)
+		if ref != nil {
+			_, r1 := ref.Throughput()
+			res.Against = *against
+			res.AgainstMsPerStep = 1e3 * (r1 - r0).Seconds() / float64(*steps)
+			res.StepRatio = res.MsPerStep / res.AgainstMsPerStep
+		}
 	}
 	// The bound: the data (float32 pixels and int labels of every set
 	// loaded, plus a quarter more for the raw IDX bytes, alive while they
