@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bayesrule/blr/expfam"
+	"github.com/bayesrule/blr/internal/vec"
 )
 
 // BinaryEstimator names how the binary engine estimates ∇_μ E_q[ℓ] for a
@@ -508,8 +509,17 @@ func (b *Binary[F]) update() error {
 }
 
 // updateRange is update over entries [lo, hi).
+//
+// A latent weight whose data gradient is zero (the weight of an input pixel
+// that is zero in every image) decays geometrically under the entropy
+// term, λ ← (1−ρ)λ, and after some 10⁵ steps (ρ = 10⁻³) would pass through
+// the subnormal numbers, on which x86 takes a slow path for every
+// operation. So a new λ below vec.Tiny in magnitude is held at vec.Tiny
+// with its sign (its sign is the mode network's weight, which a zero would
+// turn to +1), and a momentum below it is stored as a zero of its sign.
 func (b *Binary[F]) updateRange(lo, hi int) error {
 	n, entropy, beta, alpha := b.opt.DataSize, b.opt.Entropy, b.opt.Beta, b.alpha
+	tiny := vec.Tiny[F]()
 	for k := lo; k < hi; k++ {
 		gk := b.estimateAt(k)
 		if !isFinite(gk) {
@@ -526,12 +536,18 @@ func (b *Binary[F]) updateRange(lo, hi int) error {
 		}
 		if b.mom != nil {
 			v := F(beta*float64(b.mom[k]) + (1-beta)*d)
+			if math.Abs(float64(v)) < tiny {
+				v *= 0 // a zero of its sign
+			}
 			b.nm[k] = v
 			d = float64(v)
 		}
 		nl := F(l - alpha*d)
 		if !finite(nl) {
 			return &NonFiniteError{Field: "latent", Index: k, Value: float64(nl)}
+		}
+		if a := math.Abs(float64(nl)); a < tiny && a != 0 {
+			nl = F(math.Copysign(tiny, float64(nl)))
 		}
 		b.nl[k] = nl
 	}

@@ -486,3 +486,57 @@ func TestBinaryStepAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestBinaryFlushTiny: latent weights with no data gradient decay as
+// λ ← (1−ρ)λ under BinaryConnect's entropy term; with ρ = 0.5 they pass
+// 2⁻¹⁰⁰ within a few dozen steps. Without momentum every λ keeps its sign
+// and ends held at 2⁻¹⁰⁰ in magnitude, never below; with momentum no entry
+// of λ or of the momentum lies in (0, 2⁻¹⁰⁰) in magnitude.
+func TestBinaryFlushTiny(t *testing.T) {
+	zero := blr.OracleFunc[float32](func(_, grad, _ []float32, _ blr.CurvatureKind) (float64, error) {
+		clear(grad)
+		return 0, nil
+	})
+	start := func() []float32 {
+		w := make([]float32, 37)
+		for j := range w {
+			w[j] = float32(math.Pow(10, -20-float64(j%9))) * float32(1-2*(j%2))
+		}
+		return w
+	}
+	tiny := func(x []float32) int {
+		for j, v := range x {
+			if v != 0 && math.Abs(float64(v)) < 0x1p-100 {
+				return j
+			}
+		}
+		return -1
+	}
+	for _, beta := range []float64{blr.Off, 0.5} {
+		w := start()
+		b, err := blr.BinaryConnect(slices.Clone(w), blr.BinaryConfig{LR: 0.5, DataSize: 1, Beta1: beta})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rnd := rand.New(rand.NewPCG(1, 2))
+		for step := range 200 {
+			if _, err := b.Step(zero, rnd); err != nil {
+				t.Fatal(err)
+			}
+			if j := tiny(b.Latent()); j >= 0 {
+				t.Fatalf("β %g, step %d: λ[%d] = %g lies below 2⁻¹⁰⁰", beta, step, j, b.Latent()[j])
+			}
+			if j := tiny(b.Momentum()); j >= 0 {
+				t.Fatalf("β %g, step %d: momentum[%d] = %g lies below 2⁻¹⁰⁰", beta, step, j, b.Momentum()[j])
+			}
+		}
+		if beta != blr.Off {
+			continue
+		}
+		for j, l := range b.Latent() {
+			if want := float32(math.Copysign(0x1p-100, float64(w[j]))); l != want {
+				t.Errorf("λ[%d] = %g after 200 halvings from %g: want %g", j, l, w[j], want)
+			}
+		}
+	}
+}
