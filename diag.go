@@ -6,10 +6,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/bayesrule/blr/expfam"
+	"github.com/bayesrule/blr/internal/pool"
 	"github.com/bayesrule/blr/internal/randn"
 	"github.com/bayesrule/blr/internal/vec"
 )
@@ -263,7 +263,7 @@ type DiagInfo struct {
 // and curvature vector when K > 1; and, only where none of those can be
 // reused for them, the old h and m kept for an undo. When sampling with a
 // *FastNormals on GOMAXPROCS > 1 and at least 32768 weights, one more: the
-// next draw's normals, which a background goroutine makes while the oracle
+// next draw's normals, which the helper goroutines make while the oracle
 // runs (see Step). With K = 1, IVON, VOGN and Vadam hold 3 state and 3
 // scratch vectors (4 with that background draw), Adam 3 and 3, OGN and
 // RMSprop 2 and 2, SGD 1 and 1 (2 and 2 with momentum). After the first
@@ -300,20 +300,22 @@ type Diag[F Float] struct {
 	claim     atomic.Uint64    // seq<<32 | the next chunk to take
 	finished  atomic.Int64     // the number of chunks done
 	done      chan struct{}    // a helper's signal that it finished the last chunk
+	task      *pool.Task       // the pass offered to the helpers (help)
+	helped    atomic.Uint32    // the last pass a helper joined
 
 	pre prefetch[F] // the next draw's ε, made in the background (see draw)
 }
 
 // prefetch holds the normals that a *FastNormals will give for Key, made by
-// the background worker while the oracle runs: randn.Fill's output depends
+// the helper goroutines while the oracle runs: randn.Fill's output depends
 // on the key and the length only, so the draw can take them in place of a
 // Fill with that key, bit for bit.
 type prefetch[F Float] struct {
-	buf      []F
-	key      uint64
-	inFlight bool          // the worker may still be writing buf
-	ready    bool          // buf holds the normals of key
-	done     chan struct{} // the worker's signal that buf is written
+	buf    []F
+	key    uint64
+	fill   randn.Filler[F] // the fill of buf with the normals of key
+	job    *pool.Job       // fill as the helpers' background job
+	active bool            // fill has been started and not yet taken
 }
 
 // NewDiag returns the engine over params, which it uses as the mean m and
@@ -684,12 +686,12 @@ type drawFail[F Float] struct {
 }
 
 // run runs d.pass over all entries. With two chunks or more and GOMAXPROCS
-// > 1 it offers the pass to an idle helper goroutine, and the caller and the
-// helper each take the next chunk until none is left; the caller then waits
-// for the chunk the helper may still be running. A helper that comes late
-// (its thread not yet scheduled, on shared cores) finds less or nothing to
-// take, so the caller never waits for one to start, as it would for a fixed
-// half.
+// > 1 it offers the pass to the helper goroutines (package pool), and the
+// caller and a helper each take the next chunk until none is left; the
+// caller then waits for the chunk the helper may still be running. A helper
+// that comes late (its thread not yet scheduled, on shared cores) finds less
+// or nothing to take, so the caller never waits for one to start, as it
+// would for a fixed half.
 func (d *Diag[F]) run() {
 	nc := chunks(len(d.m))
 	if nc < 2 || runtime.GOMAXPROCS(0) == 1 {
@@ -698,25 +700,13 @@ func (d *Diag[F]) run() {
 		}
 		return
 	}
-	startHelpers.Do(func() {
-		helperJobs = make(chan helperJob)
-		for range 2 {
-			go func() {
-				for j := range helperJobs {
-					if j.t.take(j.seq, 1) {
-						j.t.finish()
-					}
-				}
-			}()
-		}
-	})
 	d.seq++
 	d.finished.Store(0)
 	d.claim.Store(uint64(d.seq) << 32) // publishes d.pass to the helper
-	select {
-	case helperJobs <- helperJob{d, d.seq}:
-	default: // no helper is idle
+	if d.task == nil {
+		d.task = pool.NewTask(d.help)
 	}
+	pool.Offer(d.task)
 	if !d.take(d.seq, 0) {
 		<-d.done // the helper finishes the last chunk
 	}
@@ -745,22 +735,19 @@ func (d *Diag[F]) take(seq uint32, w int) bool {
 // finish tells the caller that a helper finished the pass's last chunk.
 func (d *Diag[F]) finish() { d.done <- struct{}{} }
 
-// chunkTask is a pass a helper can take chunks of.
-type chunkTask interface {
-	take(seq uint32, w int) bool
-	finish()
+// help takes chunks of the pass in progress on a helper goroutine, unless
+// another helper has joined it already: the helper's chunks use the second
+// set of block buffers, so one helper a pass. (A helper that comes after
+// the pass is done finds no chunk to take.)
+func (d *Diag[F]) help() {
+	seq := uint32(d.claim.Load() >> 32)
+	if d.helped.Swap(seq) == seq {
+		return
+	}
+	if d.take(seq, 1) {
+		d.finish()
+	}
 }
-
-// helperJob offers pass seq of t to a helper.
-type helperJob struct {
-	t   chunkTask
-	seq uint32
-}
-
-var (
-	startHelpers sync.Once
-	helperJobs   chan helperJob // the helpers' queue (two helpers, shared by every Diag)
-)
 
 // runChunk runs chunk c of d.pass on worker w.
 func (d *Diag[F]) runChunk(c, w int) {
@@ -814,26 +801,28 @@ func part[F Float](x []F, lo, hi int) []F {
 // by) over ε in *eps.
 //
 // With a *FastNormals (and GOMAXPROCS > 1, on long vectors) it then has the
-// background worker make the normals of the next Key in a spare vector,
-// while the oracle's evaluation leaves a core free. The next draw takes them
-// instead of calling Fill if the Key is still the one they were made for
-// (and advances it as Fill does), swapping the spare vector in for *eps, so
-// that the draw still writes over the normals it reads; otherwise it calls
-// Fill. Either way ε is what Fill writes.
+// helper goroutines make the normals of the next Key in a spare vector, a
+// piece at a time, in the moments of the oracle's evaluation that leave a
+// core free (package pool). The next draw makes the pieces that are left,
+// if any, and takes them instead of calling Fill if the Key is still the one
+// they were made for (and advances it as Fill does), swapping the spare
+// vector in for *eps, so that the draw still writes over the normals it
+// reads; otherwise it calls Fill. Either way ε is what Fill writes.
 func (d *Diag[F]) draw(rnd Normals[F], eps *[]F, price bool) error {
 	p := &d.pre
-	if p.inFlight {
-		<-p.done
-		p.inFlight = false
-	}
 	fn, _ := rnd.(*FastNormals[F])
-	if fn != nil && p.ready && p.key == fn.Key {
+	ready := p.active
+	if p.active {
+		p.fill.Finish() // the pieces the helpers have not made
+		pool.Forget(p.job)
+		p.active = false
+	}
+	if ready && fn != nil && p.key == fn.Key {
 		d.swapIn(eps)
 		fn.Key++
 	} else {
 		rnd.Fill(*eps)
 	}
-	p.ready = false
 	var u []F
 	if price {
 		u = *eps
@@ -866,49 +855,26 @@ func (d *Diag[F]) swapIn(x *[]F) {
 // prefetchLen is the least length whose draws are made in the background.
 const prefetchLen = 1 << 15
 
-// startPrefetch offers the background worker the fill of d.pre.buf with the
-// normals of key, if the vectors are long enough, GOMAXPROCS > 1 and the
-// worker is idle.
+// startPrefetch hands the helper goroutines the fill of d.pre.buf with the
+// normals of key as background work, if the vectors are long enough and
+// GOMAXPROCS > 1.
 func (d *Diag[F]) startPrefetch(key uint64) {
 	n := len(d.m)
 	if n < prefetchLen || runtime.GOMAXPROCS(0) == 1 {
 		return
 	}
 	p := &d.pre
-	startBackground.Do(func() {
-		backgroundJobs = make(chan backgroundJob)
-		go func() {
-			for j := range backgroundJobs {
-				j.runBackground()
-			}
-		}()
-	})
 	if p.buf == nil {
 		p.buf = make([]F, n)
-		p.done = make(chan struct{}, 1)
+	}
+	if p.job == nil {
+		p.job = pool.NewJob(p.fill.Piece)
 	}
 	p.key = key
-	select {
-	case backgroundJobs <- d: // publishes p.buf and p.key to the worker
-		p.inFlight, p.ready = true, true
-	default: // the worker is busy
-	}
+	p.fill.Reset(p.buf, key)
+	p.active = true
+	pool.Background(p.job)
 }
-
-// runBackground fills d.pre.buf with the normals of d.pre.key, on the
-// background worker.
-func (d *Diag[F]) runBackground() {
-	randn.FillSerial(d.pre.buf, d.pre.key)
-	d.pre.done <- struct{}{}
-}
-
-// backgroundJob is work for the background worker.
-type backgroundJob interface{ runBackground() }
-
-var (
-	startBackground sync.Once
-	backgroundJobs  chan backgroundJob // the background worker's queue (one worker, shared by every Diag)
-)
 
 // drawRange is the draw over entries [lo, hi). It returns the first index
 // whose precision is not finite and positive, and that precision, or −1.

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"github.com/bayesrule/blr/expfam"
+	"github.com/bayesrule/blr/internal/pool"
 	"github.com/bayesrule/blr/internal/vec"
 )
 
@@ -154,10 +153,9 @@ type Binary[F Float] struct {
 
 	// The pass run in two halves, and its inputs and outputs.
 	pass   int
-	key    uint64   // binPassDraw: the stream of this sample
-	alpha  float64  // binPassUpdate: the step, debiased
-	errs   [2]error // binPassUpdate: each half's first failure
-	done   chan struct{}
+	key    uint64    // binPassDraw: the stream of this sample
+	alpha  float64   // binPassUpdate: the step, debiased
+	errs   [2]error  // binPassUpdate: each half's first failure
 	logp   []float64 // BinaryExact: log q(state), loss per state
 	losses []float64
 }
@@ -501,7 +499,7 @@ func (b *Binary[F]) update() error {
 	}
 	b.pass = binPassUpdate
 	b.errs = [2]error{}
-	halves(b, len(b.lam), &b.done)
+	halves(b, len(b.lam))
 	if b.errs[0] != nil {
 		return b.errs[0]
 	}
@@ -581,50 +579,26 @@ func uniformAt(key uint64, k int) float64 {
 	return (float64(z>>12) + 0.5) * (1.0 / (1 << 52))
 }
 
-// halfRunner is work cut into two fixed halves that write disjoint memory.
-type halfRunner interface{ runHalf(h int) }
-
-// binJob hands the second half of a task to a helper goroutine.
-type binJob struct {
-	t    halfRunner
-	done chan struct{}
-}
-
-var (
-	binHelpersOnce sync.Once
-	binJobs        chan binJob // two helpers, shared by every Binary
-)
-
 // halfSplitMin is the least length worth splitting between two goroutines.
 const halfSplitMin = 1 << 15
 
-// halves runs t's two halves, on two goroutines when n is large and
-// GOMAXPROCS allows, else one after the other; each half computes the same
-// bits either way. It allocates nothing after the first call.
-func halves(t halfRunner, n int, done *chan struct{}) {
-	if n < halfSplitMin || runtime.GOMAXPROCS(0) < 2 {
-		t.runHalf(0)
-		t.runHalf(1)
+// halves runs b's pass in two halves, on two goroutines when n is large and a
+// helper is free (package pool), else one after the other; each half
+// computes the same bits either way.
+func halves[F Float](b *Binary[F], n int) {
+	if n < halfSplitMin {
+		b.runHalf(0)
+		b.runHalf(1)
 		return
 	}
-	if *done == nil {
-		*done = make(chan struct{}, 1)
-	}
-	binHelpersOnce.Do(func() {
-		binJobs = make(chan binJob)
-		for range 2 {
-			go func() {
-				for j := range binJobs {
-					j.t.runHalf(1)
-					j.done <- struct{}{}
-				}
-			}()
-		}
-	})
-	binJobs <- binJob{t, *done}
-	t.runHalf(0)
-	<-*done
+	pool.Halves(binHalves[F]{b}) // one pointer: no allocation
 }
+
+// binHalves is a Binary's pass as the two halves of pool.Parts.
+type binHalves[F Float] struct{ b *Binary[F] }
+
+// Part runs half h of the pass.
+func (p binHalves[F]) Part(h int) { p.b.runHalf(h) }
 
 // halfRange is entries [lo, hi) of half h of n entries.
 func halfRange(n, h int) (lo, hi int) {

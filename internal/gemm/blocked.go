@@ -2,7 +2,8 @@ package gemm
 
 import (
 	"runtime"
-	"sync"
+
+	"github.com/bayesrule/blr/internal/pool"
 )
 
 // impl is one blocked implementation: the register tile of its micro-kernel
@@ -46,8 +47,8 @@ type worker struct {
 	a64, b64, t64 []float64
 	s             call[float32]
 	d             call[float64]
-	wide          bool // d, not s, is the job
-	done          chan struct{}
+	wide          bool    // d, not s, is the job
+	other         *worker // the second half's worker, when w offers it (Part)
 }
 
 // parallelWork is the least m·n·k, and parallelOut the least m·n, worth
@@ -58,35 +59,14 @@ const (
 	parallelOut  = 4096
 )
 
-var (
-	startHelpers sync.Once
-	jobs         chan *worker
-	idle         = make(chan *worker, 8)
-)
+// idle keeps workers, with their packing buffers, between products.
+var idle = pool.NewFree[worker](8, nil)
 
-// helper runs the parts of products that callers hand to it.
-func helper() {
-	for w := range jobs {
-		w.run()
-		w.done <- struct{}{}
-	}
-}
-
-func getWorker() *worker {
-	select {
-	case w := <-idle:
-		return w
-	default:
-		return &worker{done: make(chan struct{}, 1)}
-	}
-}
+func getWorker() *worker { return idle.Get() }
 
 func putWorker(w *worker) {
 	w.s, w.d = call[float32]{}, call[float64]{}
-	select {
-	case idle <- w:
-	default:
-	}
+	idle.Put(w)
 }
 
 func (w *worker) run() {
@@ -107,38 +87,45 @@ func blocked[F Float](im *impl[F], x call[F], set func(w *worker, x call[F]), se
 }
 
 // halves computes x (x.im set) with set storing a part of it in a worker.
-// When parallel is true and split can cut x, the second part is computed on
-// a helper goroutine while the caller computes the first, and halves returns
-// when both are done; otherwise x is computed whole on the caller. It is the
-// one two-goroutine path of the package, shared by the Go kernels and by the
-// OpenBLAS build.
+// When parallel is true and split can cut x, it offers the second part to a
+// helper goroutine (package pool) while the caller computes the first, and
+// computes the second too if no helper has taken it by then; otherwise x is
+// computed whole on the caller. It is the one two-goroutine path of the
+// package, shared by the Go kernels and by the OpenBLAS build.
 func halves[F Float](x call[F], set func(w *worker, x call[F]), parallel bool) {
 	var second call[F]
 	if parallel {
 		x, second, parallel = split(x.im, x)
 	}
 	if !parallel {
-		w := getWorker()
-		set(w, x)
-		w.run()
-		putWorker(w)
+		whole(x, set)
 		return
 	}
-	startHelpers.Do(func() {
-		jobs = make(chan *worker)
-		for range 2 {
-			go helper()
-		}
-	})
-	w1 := getWorker()
-	set(w1, second)
-	jobs <- w1
-	w0 := getWorker()
+	w0, w1 := getWorker(), getWorker()
 	set(w0, x)
-	w0.run()
-	<-w1.done
+	set(w1, second)
+	w0.other = w1
+	pool.Halves(w0)
+	w0.other = nil
 	putWorker(w0)
 	putWorker(w1)
+}
+
+// Part computes w's product (half 0) or w.other's (half 1).
+func (w *worker) Part(h int) {
+	if h == 0 {
+		w.run()
+	} else {
+		w.other.run()
+	}
+}
+
+// whole computes x (x.im set) on the calling goroutine.
+func whole[F Float](x call[F], set func(w *worker, x call[F])) {
+	w := getWorker()
+	set(w, x)
+	w.run()
+	putWorker(w)
 }
 
 // split cuts x into two products along its larger output dimension, at a

@@ -55,6 +55,8 @@ import (
 	"runtime"
 	"sync"
 	"unsafe"
+
+	"github.com/bayesrule/blr/internal/pool"
 )
 
 // Streams is the fixed number of generators a [Fill] call uses.
@@ -90,6 +92,57 @@ func Sample[F Float](dst, mean, std []F, key uint64) {
 // other work (a fill made in the background, while the caller computes).
 func FillSerial[F Float](dst []F, key uint64) { fillSerial(dst, nil, nil, key) }
 
+// Filler makes the draws that FillSerial(dst, key) writes a piece at a time,
+// so that the work can fill idle moments of other goroutines: each Piece
+// (of about 16 000 draws) or Finish continues where the last stopped, one
+// at a time, on whichever goroutine calls it, and the result is the bits of
+// FillSerial. Reset starts another fill with the same Filler.
+type Filler[F Float] struct {
+	mu       sync.Mutex
+	dst      []F
+	key      uint64
+	useLanes bool      // lanes holds the float32 lane kernel's state
+	lanes    lanesFill // else the fill is one piece
+	done     bool
+}
+
+// pieceDraws is the draws of each stream's chunk that a Piece makes.
+const pieceDraws = 4096
+
+// Reset makes f the fill of dst from key; a Piece running on another
+// goroutine finishes first.
+func (f *Filler[F]) Reset(dst []F, key uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dst, f.key, f.done = dst, key, false
+	f.useLanes = len(dst) > 0 && unsafe.Sizeof(dst[0]) == 4 && useLanes && len(dst) >= Streams*laneBlock
+	if f.useLanes {
+		f.lanes = lanesFill{}
+		f.lanes.init(as[float32](dst), nil, nil, key)
+	}
+}
+
+// Piece makes the next piece of the draws and reports whether any are left.
+func (f *Filler[F]) Piece() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.done {
+		if f.useLanes {
+			f.done = f.lanes.piece()
+		} else {
+			fillSerial(f.dst, nil, nil, f.key)
+			f.done = true
+		}
+	}
+	return !f.done
+}
+
+// Finish makes the draws that are left.
+func (f *Filler[F]) Finish() {
+	for f.Piece() {
+	}
+}
+
 // fillSerial is fill on the calling goroutine.
 func fillSerial[F Float](dst, mean, std []F, key uint64) {
 	if len(dst) == 0 {
@@ -104,30 +157,44 @@ func fillSerial[F Float](dst, mean, std []F, key uint64) {
 	}
 }
 
-// fill is Fill (mean and std nil) or Sample.
+// fill is Fill (mean and std nil) or Sample: on long vectors, with
+// GOMAXPROCS > 1, streams 2 and 3 go to a helper goroutine if one is free
+// (package pool) while the caller fills streams 0 and 1.
 func fill[F Float](dst, mean, std []F, key uint64) {
 	if len(dst) < parallelLen || runtime.GOMAXPROCS(0) == 1 {
 		fillSerial(dst, mean, std, key)
 		return
 	}
-	var j job
+	j := idleJobs.Get()
 	if unsafe.Sizeof(dst[0]) == 4 {
 		j.f32 = [3][]float32{as[float32](dst), as[float32](mean), as[float32](std)}
 	} else {
 		j.f64 = [3][]float64{as[float64](dst), as[float64](mean), as[float64](std)}
 	}
 	j.key = key
-	startHelper.Do(func() {
-		jobs = make(chan job)
-		done = make(chan struct{})
-		go helper()
-	})
-	helperMu.Lock()
-	jobs <- j // the helper fills the second half of the streams
-	fillHalf(dst, mean, std, key, 0)
-	<-done
-	helperMu.Unlock()
+	pool.Halves(j)
+	*j = job{}
+	idleJobs.Put(j)
 }
+
+// job is a parallel fill's two halves: streams 0 and 1, and 2 and 3.
+type job struct {
+	f32 [3][]float32 // dst, mean, std
+	f64 [3][]float64
+	key uint64
+}
+
+// Part fills half h.
+func (j *job) Part(h int) {
+	if j.f32[0] != nil {
+		fillHalf(j.f32[0], j.f32[1], j.f32[2], j.key, h*Streams/2)
+	} else {
+		fillHalf(j.f64[0], j.f64[1], j.f64[2], j.key, h*Streams/2)
+	}
+}
+
+// idleJobs keeps jobs between calls.
+var idleJobs = pool.NewFree[job](8, nil)
 
 // fillHalf fills the chunks of streams s and s+1: one goroutine's share of
 // a parallel fill.
@@ -157,31 +224,6 @@ func chunk[F Float](dst []F, s int) []F {
 	}
 	n := len(dst)
 	return dst[n*s/Streams : n*(s+1)/Streams]
-}
-
-// job is the second half of a Fill call, handed to the helper goroutine.
-type job struct {
-	f32 [3][]float32 // dst, mean, std
-	f64 [3][]float64
-	key uint64
-}
-
-var (
-	startHelper sync.Once
-	helperMu    sync.Mutex // one job at a time: jobs and done are shared
-	jobs        chan job
-	done        chan struct{}
-)
-
-func helper() {
-	for j := range jobs {
-		if j.f32[0] != nil {
-			fillHalf(j.f32[0], j.f32[1], j.f32[2], j.key, Streams/2)
-		} else {
-			fillHalf(j.f64[0], j.f64[1], j.f64[2], j.key, Streams/2)
-		}
-		done <- struct{}{}
-	}
 }
 
 // xoshiro is the state of a xoshiro256++ generator.

@@ -152,16 +152,42 @@ func fillPair(dst, mean, std []float32, key uint64, s int) {
 // same chunks, and so the same bits, with fill32 making the steps that the
 // kernel cannot and the last draws of each chunk.
 func fillLanes(dst, mean, std []float32, key uint64) {
-	var st lanes
-	var d, m, sd [Streams][]float32
+	var f lanesFill
+	f.init(dst, mean, std, key)
+	f.run(f.n)
+}
+
+// lanesFill is the state of a fillLanes in progress, which run advances.
+type lanesFill struct {
+	st       lanes
+	d, m, sd [Streams][]float32
+	n        int // the shortest chunk: lengths are ⌊len/4⌋ or one more
+	dm, ds   uintptr
+	sample   int
+}
+
+// init starts the fill of dst (mean + std⊙ε with a mean) from key.
+func (f *lanesFill) init(dst, mean, std []float32, key uint64) {
 	for l := range Streams {
-		st.setLane(l, newStream(key, l))
-		d[l], m[l], sd[l] = chunk(dst, l), chunk(mean, l), chunk(std, l)
+		f.st.setLane(l, newStream(key, l))
+		f.d[l], f.m[l], f.sd[l] = chunk(dst, l), chunk(mean, l), chunk(std, l)
 	}
-	n := len(d[0]) // the shortest chunk: lengths are ⌊len/4⌋ or one more
-	dm, ds, sample := offsets(dst, mean, std)
-	for st.i+laneBlock <= n {
-		zig4AVX2(&st, &d[0][0], &d[1][0], &d[2][0], &d[3][0], dm, ds, n, sample)
+	f.n = len(f.d[0])
+	f.dm, f.ds, f.sample = offsets(dst, mean, std)
+}
+
+// piece makes the next pieceDraws draws of every chunk and reports whether
+// the fill is complete.
+func (f *lanesFill) piece() bool { return f.run(f.st.i + pieceDraws) }
+
+// run makes the draws of every chunk up to draw limit (limit ≥ n: to the
+// end, the last draws of the longer chunks included) and reports whether
+// the fill is complete. Any sequence of limits gives the same bits.
+func (f *lanesFill) run(limit int) bool {
+	st, d, m, sd := &f.st, &f.d, &f.m, &f.sd
+	lim := min(limit, f.n)
+	for st.i+laneBlock <= lim {
+		zig4AVX2(st, &d[0][0], &d[1][0], &d[2][0], &d[3][0], f.dm, f.ds, lim, f.sample)
 		if st.k < 0 {
 			break
 		}
@@ -173,8 +199,12 @@ func fillLanes(dst, mean, std []float32, key uint64) {
 		}
 		st.i = i + laneBlock
 	}
+	if lim < f.n {
+		return false
+	}
 	for l := range Streams {
 		g := st.lane(l)
 		fillRange(d[l], m[l], sd[l], st.i, len(d[l]), &g)
 	}
+	return true
 }
