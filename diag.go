@@ -710,6 +710,7 @@ func (d *Diag[F]) run() {
 	if !d.take(d.seq, 0) {
 		<-d.done // the helper finishes the last chunk
 	}
+	pool.Withdraw(d.task)
 }
 
 // take runs chunks of pass seq on worker w (0: the caller, 1: a helper)

@@ -62,6 +62,10 @@ func Offer(t *Task) {
 	nudge()
 }
 
+// Withdraw takes t back if no helper has taken it yet: its caller calls it
+// once every part is done, so that the helpers keep nothing of it.
+func Withdraw(t *Task) { pending.CompareAndSwap(t, nil) }
+
 // Background hands j to the helpers, which make its pieces when no task
 // needs them; it replaces a job not yet done (whose owner finishes it).
 func Background(j *Job) {
@@ -127,6 +131,7 @@ func Halves(p Parts) {
 	Offer(&h.task)
 	p.Part(0)
 	if h.claim.CompareAndSwap(false, true) {
+		Withdraw(&h.task)
 		p.Part(1) // no helper came
 	} else {
 		<-h.done // a helper is computing it

@@ -190,3 +190,18 @@ func TestFree(t *testing.T) {
 		t.Fatalf("Get with none kept returned %d, want a new value, 3", *c)
 	}
 }
+
+// TestWithdraw: a task withdrawn before any helper took it is no longer
+// pending, so the helpers keep no pointer to it.
+func TestWithdraw(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for range 100 {
+		task := NewTask(func() {})
+		pending.Store(task) // offered, but no helper woken
+		Withdraw(task)
+		if pending.Load() == task {
+			t.Fatal("a withdrawn task is still pending")
+		}
+		Withdraw(task) // a second time: nothing to take back
+	}
+}
