@@ -49,7 +49,7 @@ var (
 	start   sync.Once
 	wake    chan struct{}        // a token wakes a parked helper
 	pending atomic.Pointer[Task] // the task offered last, until a helper takes it
-	job     atomic.Pointer[Job]  // the background job, until it is done
+	job     atomic.Pointer[Job]  // the background job, until its owner forgets it
 )
 
 // Offer lets an idle helper, or the next that becomes idle, join t. It
