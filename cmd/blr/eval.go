@@ -48,17 +48,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&oodDir, "ood-dir", "", "`DIR` of the out-of-distribution set")
 	fs.IntVar(&testSize, "test-size", 0, "use the first `N` test examples (0: all)")
 	fs.BoolVar(&jsonOut, "json", false, "print the metrics as JSON")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), evalUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	set, err := parseFlags(fs, evalUsage, args, "flags only; see blr eval --help")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags only; see blr eval --help)", fs.Arg(0))
-	}
-	set := given(fs)
 	if path == "" {
 		return errors.New("--posterior FILE is required")
 	}
@@ -83,7 +76,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if train.OODName(dataName) == "" {
 		return fmt.Errorf("--data %q: unknown; want one of mnist, fashion-mnist", dataName)
 	}
-	samples, seed, err := runSampling(set, p.Config, samples, seed)
+	samples, seed, err = runSampling(set, p.Config, samples, seed)
 	if err != nil {
 		return err
 	}

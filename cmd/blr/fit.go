@@ -118,17 +118,11 @@ func parseFitFlags(args []string, stderr io.Writer) (*fitFlags, error) {
 	fs.StringVar(&f.out, "out", "", "write the posterior to `FILE` (safetensors)")
 	fs.BoolVar(&f.json, "json", false, "print only one JSON object on stdout")
 	fs.BoolVar(&f.compare, "compare", false, "run every method on the same split and print one table")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, fitUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	set, err := parseFlags(fs, fitUsage, args, "flags start with --")
+	if err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
-	}
-	f.set = given(fs)
+	f.set = set
 	return f, nil
 }
 

@@ -93,6 +93,23 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses args with fs, whose -help prints usage and then the
+// flags' defaults, refuses a positional argument (rest says what to give
+// instead), and returns the names of the flags the command line set.
+func parseFlags(fs *flag.FlagSet, usage string, args []string, rest string) (map[string]bool, error) {
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (%s)", fs.Arg(0), rest)
+	}
+	return given(fs), nil
+}
+
 // given returns the names of the flags the command line set.
 func given(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}

@@ -67,17 +67,10 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&dataDir, "data-dir", "", "`DIR` holding the data set's IDX files")
 	fs.StringVar(&ood, "ood", "auto", "out-of-distribution set: auto (the other image set, when installed) or none")
 	fs.StringVar(&oodDir, "ood-dir", "", "`DIR` of the out-of-distribution set")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), plotUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	set, err := parseFlags(fs, plotUsage, args, "flags only, or blr plot moons; see blr plot --help")
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags only, or blr plot moons; see blr plot --help)", fs.Arg(0))
-	}
-	set := given(fs)
 	if runDir == "" {
 		return errors.New("--run DIR is required (the directory of blr train --out DIR)")
 	}
@@ -617,15 +610,8 @@ func plotMoonsNN(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.H0, "hess-init", c.H0, "IVON's initial curvature h₀")
 	fs.IntVar(&c.Samples, "samples", c.Samples, "networks S in IVON's posterior average")
 	fs.IntVar(&c.Grid, "grid", c.Grid, "grid points along x₁")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), moonsNNUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseFlags(fs, moonsNNUsage, args, "flags only; see blr plot moons --help"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags only; see blr plot moons --help)", fs.Arg(0))
 	}
 	if err := c.check(); err != nil {
 		return err

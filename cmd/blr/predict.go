@@ -59,15 +59,9 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&samples, "test-samples", -1, "networks `S` in the posterior average; 0: the point network only (default: the training run's)")
 	fs.Uint64Var(&seed, "seed", 0, "`seed` of the posterior samples (default: the training run's)")
 	fs.BoolVar(&jsonOut, "json", false, "print the predictions as JSON")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), predictUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	set, err := parseFlags(fs, predictUsage, args, "flags only; see blr predict --help")
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags only; see blr predict --help)", fs.Arg(0))
 	}
 	switch {
 	case path == "":
@@ -75,7 +69,6 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	case images == "":
 		return errors.New("--images FILE is required (an IDX file of 28×28 images)")
 	}
-	set := given(fs)
 	p, err := train.ReadPosterior(path)
 	if err != nil {
 		return err

@@ -189,17 +189,11 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs.IntVar(&c.TestSize, "test-size", 0, "use the first `N` test examples (0: all)")
 	fs.Float64Var(&c.Validation, "validation", 0, "hold out this `fraction` of the training set and evaluate on it instead of the test set (for choosing hyperparameters)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print metrics.json on stdout instead of the summary")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), trainUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	set, err := parseFlags(fs, trainUsage, args, "flags only; see blr train --help")
+	if err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags only; see blr train --help)", fs.Arg(0))
-	}
-	f.set = given(fs)
+	f.set = set
 	hidden, err := train.ParseHidden(f.hidden)
 	if err != nil {
 		return nil, flagError(err)
