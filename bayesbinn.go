@@ -131,7 +131,7 @@ func (b *Binary[F]) gumbel(o Oracle[F], rnd *rand.Rand) (float64, error) {
 	for range b.opt.Samples {
 		b.key = rnd.Uint64()
 		b.pass = binPassDraw
-		halves(b, len(b.lam))
+		b.halves()
 		l, err := o.Eval(b.theta, b.grad, nil, CurvNone)
 		if err != nil {
 			return 0, err

@@ -334,6 +334,7 @@ func NewDiag[F Float](params []F, opt DiagOptions) (*Diag[F], error) {
 		}
 	}
 	d := &Diag[F]{opt: opt, name: "diag", m: params, lr: opt.LR, lrScale: 1}
+	d.task = pool.NewTask(d.help)
 	if opt.PriorPrecision > 0 {
 		d.delta0 = opt.PriorPrecision / opt.DataSize
 	}
@@ -703,9 +704,6 @@ func (d *Diag[F]) run() {
 	d.seq++
 	d.finished.Store(0)
 	d.claim.Store(uint64(d.seq) << 32) // publishes d.pass to the helper
-	if d.task == nil {
-		d.task = pool.NewTask(d.help)
-	}
 	pool.Offer(d.task)
 	if !d.take(d.seq, 0) {
 		<-d.done // the helper finishes the last chunk
@@ -867,8 +865,6 @@ func (d *Diag[F]) startPrefetch(key uint64) {
 	p := &d.pre
 	if p.buf == nil {
 		p.buf = make([]F, n)
-	}
-	if p.job == nil {
 		p.job = pool.NewJob(p.fill.Piece)
 	}
 	p.key = key

@@ -499,7 +499,7 @@ func (b *Binary[F]) update() error {
 	}
 	b.pass = binPassUpdate
 	b.errs = [2]error{}
-	halves(b, len(b.lam))
+	b.halves()
 	if b.errs[0] != nil {
 		return b.errs[0]
 	}
@@ -582,11 +582,11 @@ func uniformAt(key uint64, k int) float64 {
 // halfSplitMin is the least length worth splitting between two goroutines.
 const halfSplitMin = 1 << 15
 
-// halves runs b's pass in two halves, on two goroutines when n is large and a
+// halves runs b.pass in two halves, on two goroutines when λ is long and a
 // helper is free (package pool), else one after the other; each half
 // computes the same bits either way.
-func halves[F Float](b *Binary[F], n int) {
-	if n < halfSplitMin {
+func (b *Binary[F]) halves() {
+	if len(b.lam) < halfSplitMin {
 		b.runHalf(0)
 		b.runHalf(1)
 		return
