@@ -115,7 +115,7 @@ func (f *Filler[F]) Reset(dst []F, key uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.dst, f.key, f.done = dst, key, false
-	f.useLanes = len(dst) > 0 && unsafe.Sizeof(dst[0]) == 4 && useLanes && len(dst) >= Streams*laneBlock
+	f.useLanes = lanesFit(dst)
 	if f.useLanes {
 		f.lanes = lanesFill{}
 		f.lanes.init(as[float32](dst), nil, nil, key)
@@ -143,12 +143,18 @@ func (f *Filler[F]) Finish() {
 	}
 }
 
+// lanesFit reports whether the four-lane kernel makes dst's draws: float32,
+// in a build with the kernel, and long enough for one block of each stream.
+func lanesFit[F Float](dst []F) bool {
+	return len(dst) >= Streams*laneBlock && unsafe.Sizeof(dst[0]) == 4 && useLanes
+}
+
 // fillSerial is fill on the calling goroutine.
 func fillSerial[F Float](dst, mean, std []F, key uint64) {
 	if len(dst) == 0 {
 		return
 	}
-	if unsafe.Sizeof(dst[0]) == 4 && useLanes && len(dst) >= Streams*laneBlock {
+	if lanesFit(dst) {
 		fillLanes(as[float32](dst), as[float32](mean), as[float32](std), key)
 		return
 	}
