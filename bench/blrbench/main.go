@@ -31,6 +31,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,7 @@ func run(args []string, stdout io.Writer) error {
 	whole := fs.Bool("train", false, "run a whole training (load, train --epochs, evaluate, save) to measure peak memory")
 	epochs := fs.Int("epochs", 1, "epochs with --train")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed steps to `file`")
+	traceOut := fs.String("trace", "", "write an execution trace of the timed steps to `file` (go tool trace)")
 	against := fs.String("against", "", "also time optimizer `NAME` in blocks alternating with --optimizer's")
 	block := fs.Int("block", 20, "steps per block with --against")
 	if err := fs.Parse(args); err != nil {
@@ -183,16 +185,26 @@ func run(args []string, stdout io.Writer) error {
 		if err := stepN(tr, *warmup); err != nil {
 			return err
 		}
-		if *cpuprofile != "" {
-			f, err := os.Create(*cpuprofile)
+		for _, r := range []struct {
+			path  string
+			start func(io.Writer) error
+			stop  func()
+		}{
+			{*cpuprofile, pprof.StartCPUProfile, pprof.StopCPUProfile},
+			{*traceOut, trace.Start, trace.Stop},
+		} {
+			if r.path == "" {
+				continue
+			}
+			f, err := os.Create(r.path)
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
+			if err := r.start(f); err != nil {
 				return err
 			}
-			defer pprof.StopCPUProfile()
+			defer r.stop()
 		}
 		img0, t0 := tr.Throughput()
 		var r0 time.Duration
