@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bayesrule/blr"
@@ -148,5 +149,20 @@ func TestHessianWarningBoundary(t *testing.T) {
 		if w := blr.HessianWarning(1-4.99/float64(steps), steps); w == "" {
 			t.Errorf("T = %d: no warning for (1−β₂)·T = 4.99", steps)
 		}
+	}
+}
+
+// TestHessianWarningShortRun: with fewer than 5 steps no β₂ in [0, 1) can
+// learn, so the warning says to train longer instead of advising a
+// negative β₂ (it used to say "use Beta2 ≤ -4" for T = 1).
+func TestHessianWarningShortRun(t *testing.T) {
+	for _, steps := range []int{1, 2, 4} {
+		w := blr.HessianWarning(0.9, steps)
+		if !strings.Contains(w, "train longer") || strings.Contains(w, "≤ -") {
+			t.Errorf("T = %d: %q", steps, w)
+		}
+	}
+	if w := blr.HessianWarning(0.99, 5); !strings.Contains(w, "use Beta2 ≤ 0 ") {
+		t.Errorf("T = 5: %q, want the advice β₂ ≤ 0", w)
 	}
 }

@@ -1185,8 +1185,12 @@ func HessianWarning(beta2 float64, steps int) string {
 		return ""
 	}
 	moved := 1 - math.Pow(beta2, float64(steps))
-	return fmt.Sprintf("blr: Beta2 = %g with Steps = %d gives (1−β₂)·T = %.3g < 5: the Hessian estimate moves only %.1f%% of the way from HessInit, so the posterior cannot learn; use Beta2 ≤ %.6g (blr.Beta2For(%d) = %.6g)",
-		beta2, steps, (1-beta2)*float64(steps), 100*moved, 1-5/float64(steps), steps, Beta2For(steps))
+	head := fmt.Sprintf("blr: Beta2 = %g with Steps = %d gives (1−β₂)·T = %.3g < 5: the Hessian estimate moves only %.1f%% of the way from HessInit, so the posterior cannot learn; ",
+		beta2, steps, (1-beta2)*float64(steps), 100*moved)
+	if steps < 5 { // no β₂ ≥ 0 passes
+		return head + "no Beta2 in [0, 1) can in fewer than 5 steps: train longer"
+	}
+	return head + fmt.Sprintf("use Beta2 ≤ %.6g (blr.Beta2For(%d) = %.6g)", 1-5/float64(steps), steps, Beta2For(steps))
 }
 
 // The update pass has a general form, updateRange, and specialised forms for

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -186,6 +187,33 @@ func (n *Network[F]) SetDropoutMask(layer int, mask []F) error {
 // The slice is the network's own: copy it to save the state, copy into it to
 // restore.
 func (n *Network[F]) Buffers() []F { return n.bufs }
+
+// CheckBuffers reports whether b can be the network's Buffers: as long, its
+// running means finite and its running variances finite and ≥ 0. A saved
+// state read from a file is checked with it before it is copied in.
+func (n *Network[F]) CheckBuffers(b []F) error {
+	if len(b) != len(n.bufs) {
+		return fmt.Errorf("nn: %d batch-norm statistics, the network has %d", len(b), len(n.bufs))
+	}
+	off := 0
+	for i, l := range n.layers {
+		bn, ok := l.(*batchNorm[F])
+		if !ok {
+			continue
+		}
+		for c := range 2 * bn.c {
+			v := float64(b[off+c])
+			switch {
+			case c < bn.c && (math.IsNaN(v) || math.IsInf(v, 0)):
+				return fmt.Errorf("nn: layer %d (batch norm): running mean of channel %d = %g, want finite", i, c, v)
+			case c >= bn.c && !(v >= 0 && !math.IsInf(v, 0)):
+				return fmt.Errorf("nn: layer %d (batch norm): running variance of channel %d = %g, want finite and ≥ 0", i, c-bn.c, v)
+			}
+		}
+		off += 2 * bn.c
+	}
+	return nil
+}
 
 // Forward computes the outputs (N×K logits or means) for a batch of inputs x
 // (batch×InSize) under params. In training mode it updates the batch-norm

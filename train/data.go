@@ -114,9 +114,12 @@ func head(s *data.Set, n int) (*data.Set, error) {
 	return s.Subset(idx)
 }
 
-// checkSet validates a set for the models: 28×28 examples, labels in
-// [0, 10), finite pixels.
-func checkSet(s *data.Set, what string) error {
+// CheckSet validates a set for the models: 28×28 examples, labels in
+// [0, 10), finite pixels. A *ConfigError names the set as what (e.g. "test
+// set") and its Value is the set's name. New, Resume and Evaluate check
+// their sets with it; a caller that loads a test set before training can
+// check it first, so that a wrong file is not found only after training.
+func CheckSet(s *data.Set, what string) error {
 	if s == nil {
 		return &ConfigError{Field: what, Value: nil, Reason: "no data set"}
 	}

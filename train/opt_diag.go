@@ -1,7 +1,9 @@
 package train
 
 import (
+	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -79,9 +81,39 @@ func (o *diagOpt) LR() float64            { return o.d.LR() }
 func (o *diagOpt) SetLR(lr float64) error { return engineError(o.d.SetLR(lr)) }
 func (o *diagOpt) Steps() int             { return o.d.Steps() }
 func (o *diagOpt) SetSteps(t int) error   { return o.d.SetSteps(t) }
-func (o *diagOpt) Restored() error        { return nil }
-func (o *diagOpt) Settings() any          { return o.settings }
-func (o *diagOpt) Engine() any            { return o.d }
+
+// Restored checks a state read from a file: every entry finite, h ≥ 0
+// where the engine takes its square root, and a positive precision
+// N(h+δ)/τ where it samples from it (so that a corrupt state is refused
+// when it is read, not at the first step).
+func (o *diagOpt) Restored() error {
+	for _, s := range o.State() {
+		for j, v := range s.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("%s[%d] = %g is not finite", s.Name, j, v)
+			}
+		}
+	}
+	opt := o.d.Options()
+	if h := o.d.Hessian(); h != nil && opt.Sqrt {
+		for j, v := range h {
+			if v < 0 {
+				return fmt.Errorf("%s[%d] = %g: %s takes its square root, it must be ≥ 0", tensorHessian, j, v, o.d.Name())
+			}
+		}
+	}
+	if h := o.d.Hessian(); h != nil && opt.Sample {
+		for j, p := range o.d.Precision(nil) {
+			if !(p > 0) || math.IsInf(float64(p), 0) {
+				return fmt.Errorf("%s[%d] = %g gives the posterior precision N(h+δ)/τ = %g; it must be finite and > 0", tensorHessian, j, h[j], p)
+			}
+		}
+	}
+	return nil
+}
+
+func (o *diagOpt) Settings() any { return o.settings }
+func (o *diagOpt) Engine() any   { return o.d }
 func (o *diagOpt) Posterior(p *Posterior) {
 	p.Family, p.Mean, p.Precision = FamilyGaussian, slices.Clone(o.d.Mean()), o.d.Precision(nil)
 }

@@ -251,7 +251,8 @@ func ReadPosterior(path string) (*Posterior, error) {
 
 // Check verifies that the posterior fits its model: the family is the
 // optimizer's, the tensors have the model's sizes, precisions and
-// variances are ≥ 0, mixture weights are ≥ 0 and sum to 1, a Bernoulli
+// variances (the batch norms' running variances too) are ≥ 0, mixture
+// weights are ≥ 0 and sum to 1, a Bernoulli
 // posterior's mode is sign λ, and a dropout posterior's drop
 // probabilities are those of its network.
 func (p *Posterior) Check() error {
@@ -350,6 +351,13 @@ func (p *Posterior) check(net *nn.Network[float32]) error {
 	}
 	if b := net.Buffers(); len(p.Buffers) != len(b)*p.buffersPer() {
 		return fmt.Errorf("buffers has %d entries, the model's batch norms need %d", len(p.Buffers), len(b)*p.buffersPer())
+	}
+	for k := range p.buffersPer() {
+		if b := p.ComponentBuffers(k); b != nil {
+			if err := net.CheckBuffers(b); err != nil {
+				return fmt.Errorf("buffers of component %d: %w", k, err)
+			}
+		}
 	}
 	return nil
 }
@@ -617,11 +625,11 @@ func evaluate(ps []*Posterior, nets []*nn.Network[float32], test, ood *data.Set,
 	if samples < 0 || samples > MaxSamples {
 		return nil, &ConfigError{Field: "test-samples", Value: samples, Reason: fmt.Sprintf("must lie in [0, %d]", MaxSamples)}
 	}
-	if err := checkSet(test, "test set"); err != nil {
+	if err := CheckSet(test, "test set"); err != nil {
 		return nil, err
 	}
 	if ood != nil {
-		if err := checkSet(ood, "OOD set"); err != nil {
+		if err := CheckSet(ood, "OOD set"); err != nil {
 			return nil, err
 		}
 	}

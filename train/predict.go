@@ -61,7 +61,7 @@ func (p *Posterior) Predict(x []float32, samples int, seed uint64) (*Prediction,
 	}
 	n := len(x) / ImageSize
 	set := &data.Set{X: x, Y: make([]int, n), N: n, D: ImageSize, Classes: Classes, H: 28, W: 28, Name: "images"}
-	if err := checkSet(set, "images"); err != nil {
+	if err := CheckSet(set, "images"); err != nil {
 		return nil, err
 	}
 	net, err := NewPredictionNetwork(p.Config)

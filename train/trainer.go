@@ -129,7 +129,7 @@ func newTrainer(cfg Config, train *data.Set, warn io.Writer, init bool) (*Traine
 		return nil, err
 	}
 	cfg.normalize()
-	if err := checkSet(train, "training set"); err != nil {
+	if err := CheckSet(train, "training set"); err != nil {
 		return nil, err
 	}
 	net, err := newNetwork(&cfg)

@@ -62,7 +62,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 		q, err := train.ReadPosterior(file)
 		if err != nil {
-			return err
+			return pathFlag("--posterior", err)
 		}
 		if len(ps) > 0 && q.Config.Data != ps[0].Config.Data && !set["data"] {
 			return fmt.Errorf("--posterior %s: trained on %s, the first posterior on %s (pass --data to evaluate them on one set)", file, q.Config.Data, ps[0].Config.Data)

@@ -71,7 +71,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	}
 	p, err := train.ReadPosterior(path)
 	if err != nil {
-		return err
+		return pathFlag("--posterior", err)
 	}
 	if samples, seed, err = runSampling(set, p.Config, samples, seed); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -327,7 +328,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var st *train.State
 	if f.resume != "" {
 		if st, err = train.ReadState(f.resume); err != nil {
-			return err
+			return pathFlag("--resume", err)
 		}
 		if err := f.agree(st.Config); err != nil {
 			return err
@@ -357,6 +358,31 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	trainSet, testSet, err := loadData(cfg, f.dataDir)
 	if err != nil {
 		return dataError(err)
+	}
+	// The sets are checked before training, so that a wrong test or OOD
+	// file is not found only when the run is over.
+	dataFlag, dataValue := "--data", cfg.Data
+	if f.dataDir != "" {
+		dataFlag, dataValue = "--data-dir", f.dataDir
+	}
+	for _, s := range []struct {
+		set         *data.Set
+		what        string
+		flag, value string
+	}{
+		{trainSet, "training set", dataFlag, dataValue},
+		{testSet, "test set", dataFlag, dataValue},
+		{ood, "OOD set", "--ood-dir", f.oodDir},
+	} {
+		if s.set == nil { // no OOD set
+			continue
+		}
+		if s.flag == "--ood-dir" && s.value == "" {
+			s.flag, s.value = "--ood", f.ood
+		}
+		if err := train.CheckSet(s.set, s.what); err != nil {
+			return setError(err, s.flag, s.value)
+		}
 	}
 	var t *train.Trainer
 	if st != nil {
@@ -402,6 +428,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, train.ErrEpochEval) {
 			fmt.Fprintf(stderr, "blr train: %v; going on without --epoch-eval\n", err)
 			t.SetEpochEval(nil, nil, false)
+		} else if se := (*train.StepError)(nil); errors.As(err, &se) {
+			return fmt.Errorf("%w (the settings are on the line above: a smaller --lr usually helps, or a --prior-precision, --hess-init or --temperature nearer its default)", err)
 		} else if err != nil {
 			return err
 		}
@@ -530,6 +558,26 @@ func loadOOD(name, mode, dir string, size int, stderr io.Writer) (*data.Set, err
 		fmt.Fprintf(stderr, "blr: the out-of-distribution set %s is not installed (%s, or pass --ood-dir); ood_auroc is null\n", train.OODName(name), hint)
 	}
 	return ood, nil
+}
+
+// setError names the flag that chose a data set in an error of
+// train.CheckSet: "--data-dir DIR: test set mnist/test has 196 features…".
+func setError(err error, flag, value string) error {
+	var ce *train.ConfigError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%s %s: %s %v %s", flag, value, ce.Field, ce.Value, ce.Reason)
+	}
+	return fmt.Errorf("%s %s: %w", flag, value, err)
+}
+
+// pathFlag names the flag of a file that could not be opened or read (an
+// error of the os package, which names the file but not the flag).
+func pathFlag(flag string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	return err
 }
 
 // dataError adds the flag to a data loading error.
