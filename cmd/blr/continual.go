@@ -80,8 +80,11 @@ func runContinual(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	cfg.Methods = nil
-	for _, m := range strings.Split(*methods, ",") {
-		if m = strings.TrimSpace(m); m != "" {
+	if strings.TrimSpace(*methods) != "" { // none: Validate asks for one
+		for _, m := range strings.Split(*methods, ",") {
+			if m = strings.TrimSpace(m); m == "" {
+				return fmt.Errorf("--optimizer %q: an empty name in the list", *methods)
+			}
 			cfg.Methods = append(cfg.Methods, m)
 		}
 	}

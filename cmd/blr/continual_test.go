@@ -91,6 +91,7 @@ func TestContinualBadFlags(t *testing.T) {
 		{[]string{"--optimizer", "ivon,lbfgs"}, "optimizer = lbfgs"},
 		{[]string{"--optimizer", "adam-ft"}, "optimizer = adam-ft"},
 		{[]string{"--optimizer", "ivon,ivon"}, "given twice"},
+		{[]string{"--optimizer", "ivon,,adam"}, `--optimizer "ivon,,adam": an empty name`},
 		{[]string{"--optimizer", "", "--joint", "none"}, "at least one method"},
 		{[]string{"--joint", "bfgs"}, "joint = bfgs"},
 		{[]string{"--epochs", "0"}, "epochs = 0"},
