@@ -11,22 +11,43 @@ import (
 )
 
 func init() {
-	commands["demo"] = command{"small experiments that show the talk's claims (blr demo NAME; blr demo lists them)", runDemo}
-	demos["flat"] = demoFlat
+	commands["demo"] = command{"small experiments that show the talk's claims (blr demo NAME; blr demo --help lists them)", runDemo}
+	demos["flat"] = demoCommand{"Bayes prefers flatter directions: gradient descent and Gaussian smoothings of a 1-D loss", demoFlat}
 }
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("which demo? one of: %s", strings.Join(demoNames(), ", "))
+		return fmt.Errorf("which demo? one of: %s (blr demo --help describes them)", strings.Join(demoNames(), ", "))
 	}
-	if f, ok := demos[args[0]]; ok {
-		return f(args[1:], stdout, stderr)
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		demoUsage(stdout)
+		return nil
+	}
+	if d, ok := demos[args[0]]; ok {
+		return d.run(args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("unknown demo %q (known: %s)", args[0], strings.Join(demoNames(), ", "))
 }
 
-// demos maps each demo's name to its runner; files add theirs in init.
-var demos = map[string]func(args []string, stdout, stderr io.Writer) error{}
+// demoCommand is one demo: a one-line summary for blr demo --help, and the
+// runner, which parses the demo's own flags from args.
+type demoCommand struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+// demos maps each demo's name to its command; files add theirs in init.
+var demos = map[string]demoCommand{}
+
+// demoUsage lists the demos and what each shows.
+func demoUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: blr demo NAME [flags]\n\ndemos:")
+	for _, n := range demoNames() {
+		fmt.Fprintf(w, "  %-8s %s\n", n, demos[n].summary)
+	}
+	fmt.Fprintln(w, "\nblr demo NAME --help lists a demo's flags.")
+}
 
 func demoNames() []string {
 	names := make([]string, 0, len(demos))
@@ -37,10 +58,19 @@ func demoNames() []string {
 	return names
 }
 
+const demoFlatUsage = `usage: blr demo flat [--out FILE]
+
+Runs gradient descent and the rule with Gaussians N(m, σ²) of several fixed
+variances on a 1-D loss with a sharp and a flat minimum, prints the mean each
+reaches from two starts, and plots the loss and its Gaussian smoothings.
+
+flags:
+`
+
 func demoFlat(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo flat", stderr)
 	out := fs.String("out", "flat.png", "where to write the PNG of the loss and its Gaussian smoothings")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseFlags(fs, demoFlatUsage, args, "flags only; see blr demo flat --help"); err != nil {
 		return err
 	}
 	f := demo.DefaultFlat

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -25,9 +26,9 @@ import (
 )
 
 func init() {
-	demos["mixture"] = demoMixture
-	demos["em"] = demoEM
-	demos["lda"] = demoLDA
+	demos["mixture"] = demoCommand{"non-conjugate VI with a mixture of Gaussians on a double banana", demoMixture}
+	demos["em"] = demoCommand{"EM as the rule on MNIST (PCA): the log-likelihood path", demoEM}
+	demos["lda"] = demoCommand{"stochastic VI for LDA on text files (default: the Debian copyright texts)", demoLDA}
 }
 
 // ---- blr demo mixture ----
@@ -46,21 +47,40 @@ type onePalette struct{ c color.Color }
 
 func (p onePalette) Colors() []color.Color { return []color.Color{p.c} }
 
+// Limits of blr demo mixture's flags: generous for the demo (defaults 3,
+// 600, 10), they keep a mistyped count from running for hours.
+const (
+	mixtureMaxK       = 8         // --k: the plot has 8 colours
+	mixtureMaxSteps   = 1_000_000 // --steps
+	mixtureMaxSamples = 10_000    // --samples
+)
+
+const demoMixtureUsage = `usage: blr demo mixture [--out FILE] [--k K] [--steps S] [--samples M] [--seed N]
+
+Fits a single Gaussian and a mixture of K full Gaussians to the double
+banana by the rule (non-conjugate VI), prints both ELBOs and the components,
+and plots the target's contours with the components' 1σ and 2σ ellipses.
+
+flags:
+`
+
 func demoMixture(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo mixture", stderr)
 	out := fs.String("out", "mixture.png", "where to write the PNG of the target's contours and the fitted components")
-	k := fs.Int("k", 3, "number of mixture components")
-	steps := fs.Int("steps", 600, "steps of the rule")
-	samples := fs.Int("samples", 10, "Monte Carlo draws per component and step")
+	k := fs.Int("k", 3, fmt.Sprintf("number of mixture components, 1 … %d", mixtureMaxK))
+	steps := fs.Int("steps", 600, fmt.Sprintf("steps of the rule, 1 … %d", mixtureMaxSteps))
+	samples := fs.Int("samples", 10, fmt.Sprintf("Monte Carlo draws per component and step, 1 … %d", mixtureMaxSamples))
 	seed := fs.Uint64("seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseFlags(fs, demoMixtureUsage, args, "flags only; see blr demo mixture --help"); err != nil {
 		return err
 	}
-	if *k < 1 || *k > 8 {
-		return fmt.Errorf("-k = %d: want 1 to 8 components", *k)
-	}
-	if *steps < 1 || *samples < 1 {
-		return fmt.Errorf("-steps = %d, -samples = %d: want both ≥ 1", *steps, *samples)
+	switch {
+	case *k < 1 || *k > mixtureMaxK:
+		return fmt.Errorf("--k = %d: want 1 … %d components", *k, mixtureMaxK)
+	case *steps < 1 || *steps > mixtureMaxSteps:
+		return fmt.Errorf("--steps = %d: want 1 … %d", *steps, mixtureMaxSteps)
+	case *samples < 1 || *samples > mixtureMaxSamples:
+		return fmt.Errorf("--samples = %d: want 1 … %d draws", *samples, mixtureMaxSamples)
 	}
 	target := infer.DoubleBanana{A: 2, B: 0.5, W: 6}
 	fit := func(k int) (*expfam.Mixture, float64, float64, error) {
@@ -189,17 +209,58 @@ func demoMixture(args []string, stdout, stderr io.Writer) error {
 
 // ---- blr demo em ----
 
-// mnistPCA returns the first n MNIST test images projected on their top dims
-// principal components.
-func mnistPCA(dir string, n, dims int) ([][]float64, error) {
-	_, test, err := data.LoadMNIST(dir)
-	if err != nil {
-		return nil, err
+// Limits of blr demo em's flags (defaults 3, 5, 30): the PCA has at most 20
+// dimensions, and the run at most 100 components and 1000 iterations, so a
+// mistyped count cannot keep it busy for hours. --n has no limit of its own:
+// it is capped at the test set's size (10 000 for MNIST).
+const (
+	emMaxDims  = 20   // --dims
+	emMaxK     = 100  // --k
+	emMaxIters = 1000 // --iters
+)
+
+const demoEMUsage = `usage: blr demo em [--data-dir DIR] [--n N] [--dims D] [--k K] [--iters I] [--seed S]
+
+Projects the first N MNIST test images on their top D principal components
+and runs EM for a mixture of K diagonal Gaussians as the Bayesian learning
+rule, with the M-step's Newton iterations to convergence and with a single
+Newton step, printing the log-likelihood of both after every iteration.
+
+flags:
+`
+
+// checkEM checks demo em's counts; n is the number of images used (--n,
+// capped at the test set's size), and avail the test set's size, or 0 when
+// not yet known.
+func checkEM(n, dims, k, iters, avail int) error {
+	capped := ""
+	if avail > 0 && n == avail {
+		capped = fmt.Sprintf(" (the test set has %d images)", avail)
 	}
-	n = min(n, test.N)
-	x := mat.NewDense(n, test.D, nil)
+	switch {
+	case dims < 1 || dims > emMaxDims:
+		return fmt.Errorf("--dims = %d: want 1 … %d PCA dimensions", dims, emMaxDims)
+	case k < 2 || k > emMaxK:
+		return fmt.Errorf("--k = %d: want 2 … %d components", k, emMaxK)
+	case iters < 1 || iters > emMaxIters:
+		return fmt.Errorf("--iters = %d: want 1 … %d", iters, emMaxIters)
+	case n < k:
+		return fmt.Errorf("--n = %d%s: want at least --k = %d images, one per component's starting mean", n, capped, k)
+	case dims >= n:
+		return fmt.Errorf("--dims = %d: want at most --n − 1 = %d%s (n images span at most n − 1 directions)", dims, n-1, capped)
+	}
+	return nil
+}
+
+// mnistPCA returns the first n images of the set projected on their top
+// dims principal components; it wants 1 ≤ dims < n ≤ set.N and dims ≤ set.D.
+func mnistPCA(set *data.Set, n, dims int) ([][]float64, error) {
+	if n < 2 || n > set.N || dims < 1 || dims >= n || dims > set.D {
+		return nil, fmt.Errorf("PCA of %d of %d images with %d pixels to %d dimensions: want 1 ≤ dimensions < images ≤ %d and dimensions ≤ %d", n, set.N, set.D, dims, set.N, set.D)
+	}
+	x := mat.NewDense(n, set.D, nil)
 	for i := range n {
-		row := test.Row(i)
+		row := set.Row(i)
 		for j, v := range row {
 			x.Set(i, j, float64(v))
 		}
@@ -210,8 +271,11 @@ func mnistPCA(dir string, n, dims int) ([][]float64, error) {
 	}
 	var vecs mat.Dense
 	pc.VectorsTo(&vecs)
+	if _, c := vecs.Dims(); c < dims {
+		return nil, fmt.Errorf("PCA of %d images gave %d components, fewer than --dims = %d", n, c, dims)
+	}
 	var proj mat.Dense
-	proj.Mul(x, vecs.Slice(0, test.D, 0, dims))
+	proj.Mul(x, vecs.Slice(0, set.D, 0, dims))
 	out := make([][]float64, n)
 	for i := range out {
 		out[i] = append([]float64(nil), proj.RawRowView(i)...)
@@ -222,18 +286,26 @@ func mnistPCA(dir string, n, dims int) ([][]float64, error) {
 func demoEM(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo em", stderr)
 	dir := fs.String("data-dir", "", "MNIST directory (default: the GoMNIST module's copy)")
-	n := fs.Int("n", 5000, "number of MNIST test images")
-	dims := fs.Int("dims", 3, "PCA dimensions (2–10)")
-	k := fs.Int("k", 5, "mixture components")
-	iters := fs.Int("iters", 30, "EM iterations")
+	n := fs.Int("n", 5000, "number of MNIST test images (capped at the test set's size), ≥ --k and > --dims")
+	dims := fs.Int("dims", 3, fmt.Sprintf("PCA dimensions, 1 … %d", emMaxDims))
+	k := fs.Int("k", 5, fmt.Sprintf("mixture components, 2 … %d", emMaxK))
+	iters := fs.Int("iters", 30, fmt.Sprintf("EM iterations, 1 … %d", emMaxIters))
 	seed := fs.Uint64("seed", 1, "seed for the starting means")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseFlags(fs, demoEMUsage, args, "flags only; see blr demo em --help"); err != nil {
 		return err
 	}
-	if *dims < 1 || *dims > 20 || *k < 2 || *n < *k || *iters < 1 {
-		return fmt.Errorf("-dims = %d, -k = %d, -n = %d, -iters = %d: want 1 ≤ dims ≤ 20, k ≥ 2, n ≥ k, iters ≥ 1", *dims, *k, *n, *iters)
+	if err := checkEM(*n, *dims, *k, *iters, 0); err != nil {
+		return err
 	}
-	x, err := mnistPCA(*dir, *n, *dims)
+	_, test, err := data.LoadMNIST(*dir)
+	if err != nil {
+		return err
+	}
+	used := min(*n, test.N)
+	if err := checkEM(used, *dims, *k, *iters, test.N); err != nil {
+		return err
+	}
+	x, err := mnistPCA(test, used, *dims)
 	if err != nil {
 		return err
 	}
@@ -280,19 +352,33 @@ func demoEM(args []string, stdout, stderr io.Writer) error {
 
 // ---- blr demo lda ----
 
-// copyrightCorpus reads /usr/share/doc/*/copyright, one document per
-// distinct file content.
+// copyrightCorpus reads the files that match glob (the default is
+// /usr/share/doc/*/copyright), one document per distinct, non-empty file
+// content, and returns their texts and names.
 func copyrightCorpus(glob string) ([]string, []string, error) {
 	files, err := filepath.Glob(glob)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("--glob %q: %w", glob, err)
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("--glob %q: no files match", glob)
 	}
 	sort.Strings(files)
 	seen := map[[32]byte]bool{}
 	var texts, names []string
+	empty, unreadable := 0, 0
+	var firstErr error
 	for _, f := range files {
 		b, err := os.ReadFile(f)
-		if err != nil || len(b) == 0 {
+		if err != nil {
+			unreadable++
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if len(b) == 0 {
+			empty++
 			continue
 		}
 		h := sha256.Sum256(b)
@@ -304,24 +390,54 @@ func copyrightCorpus(glob string) ([]string, []string, error) {
 		names = append(names, f)
 	}
 	if len(texts) == 0 {
-		return nil, nil, fmt.Errorf("no files match %s", glob)
+		msg := fmt.Sprintf("--glob %q: the %d matching files have no text: %d empty, %d unreadable", glob, len(files), empty, unreadable)
+		if firstErr != nil {
+			msg += fmt.Sprintf(" (%v)", firstErr)
+		}
+		return nil, nil, errors.New(msg)
 	}
 	return texts, names, nil
 }
 
+// Limits of blr demo lda's flags (defaults 8, 32, 10, 10): generous for a
+// corpus of a few thousand documents, they keep a mistyped count from
+// exhausting memory or running for hours.
+const (
+	ldaMaxK      = 1000      // --k
+	ldaMaxBatch  = 1_000_000 // --batch
+	ldaMaxEpochs = 10_000    // --epochs
+	ldaMaxTop    = 3000      // --top: the vocabulary keeps at most 3000 words
+)
+
+const demoLDAUsage = `usage: blr demo lda [--glob PATTERN] [--k K] [--batch B] [--epochs E] [--top T] [--seed S]
+
+Runs stochastic variational inference for LDA as the Bayesian learning rule
+on the text files that match --glob (duplicates and empty files dropped),
+printing the ELBO after every epoch and the top words of each topic.
+
+flags:
+`
+
 func demoLDA(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo lda", stderr)
-	glob := fs.String("glob", "/usr/share/doc/*/copyright", "the text files, one document each (duplicates dropped)")
-	k := fs.Int("k", 8, "topics")
-	m := fs.Int("batch", 32, "documents per minibatch")
-	epochs := fs.Int("epochs", 10, "passes over the corpus")
-	top := fs.Int("top", 10, "words shown per topic")
+	glob := fs.String("glob", "/usr/share/doc/*/copyright", "the text files, one document each (duplicates and empty files dropped)")
+	k := fs.Int("k", 8, fmt.Sprintf("topics, 2 … %d", ldaMaxK))
+	m := fs.Int("batch", 32, fmt.Sprintf("documents per minibatch, 1 … %d", ldaMaxBatch))
+	epochs := fs.Int("epochs", 10, fmt.Sprintf("passes over the corpus, 1 … %d", ldaMaxEpochs))
+	top := fs.Int("top", 10, fmt.Sprintf("words shown per topic, 1 … %d", ldaMaxTop))
 	seed := fs.Uint64("seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseFlags(fs, demoLDAUsage, args, "flags only; see blr demo lda --help"); err != nil {
 		return err
 	}
-	if *k < 1 || *m < 1 || *epochs < 1 || *top < 1 {
-		return fmt.Errorf("-k = %d, -batch = %d, -epochs = %d, -top = %d: want all ≥ 1", *k, *m, *epochs, *top)
+	switch {
+	case *k < 2 || *k > ldaMaxK:
+		return fmt.Errorf("--k = %d: want 2 … %d topics", *k, ldaMaxK)
+	case *m < 1 || *m > ldaMaxBatch:
+		return fmt.Errorf("--batch = %d: want 1 … %d documents", *m, ldaMaxBatch)
+	case *epochs < 1 || *epochs > ldaMaxEpochs:
+		return fmt.Errorf("--epochs = %d: want 1 … %d", *epochs, ldaMaxEpochs)
+	case *top < 1 || *top > ldaMaxTop:
+		return fmt.Errorf("--top = %d: want 1 … %d words", *top, ldaMaxTop)
 	}
 	texts, _, err := copyrightCorpus(*glob)
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	demos["moons"] = demoMoons
+	demos["moons"] = demoCommand{"point estimate vs posterior average on two moons: calibration and uncertainty away from the data", demoMoons}
 }
 
 // moonsConfig is the two-moons experiment: Bayesian logistic regression on
@@ -225,22 +225,30 @@ func gridOf(p []float64, nx, ny int) plot.Grid {
 	return g
 }
 
+const demoMoonsUsage = `usage: blr demo moons [--out DIR] [--n N] [--noise S] [--features F] [--lengthscale L]
+                      [--prior-precision P] [--seed S] [--grid G]
+
+Fits Bayesian logistic regression on random Fourier features of the two
+moons by the rule (its Laplace approximation), compares the point estimate
+with the posterior average on test points and on points far from the data,
+and writes moons.png, moons_reliability.png and moons_entropy.png to --out.
+
+flags:
+`
+
 func demoMoons(args []string, stdout, stderr io.Writer) error {
 	cfg := defaultMoons
 	fs := newFlags("demo moons", stderr)
 	out := fs.String("out", ".", "directory for moons.png, moons_reliability.png and moons_entropy.png")
-	fs.IntVar(&cfg.N, "n", cfg.N, "training points")
-	fs.Float64Var(&cfg.Noise, "noise", cfg.Noise, "noise of the moons")
-	fs.IntVar(&cfg.Features, "features", cfg.Features, "random Fourier features")
-	fs.Float64Var(&cfg.Lengthscale, "lengthscale", cfg.Lengthscale, "RBF lengthscale the features approximate")
-	fs.Float64Var(&cfg.Prior, "prior-precision", cfg.Prior, "prior precision δ of the weights")
+	fs.IntVar(&cfg.N, "n", cfg.N, "training points, 4 … 100000")
+	fs.Float64Var(&cfg.Noise, "noise", cfg.Noise, "noise of the moons, 0 … 10")
+	fs.IntVar(&cfg.Features, "features", cfg.Features, "random Fourier features, 1 … 2000")
+	fs.Float64Var(&cfg.Lengthscale, "lengthscale", cfg.Lengthscale, "RBF lengthscale the features approximate, finite and > 0")
+	fs.Float64Var(&cfg.Prior, "prior-precision", cfg.Prior, "prior precision δ of the weights, finite and > 0")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the data and the feature map")
-	fs.IntVar(&cfg.Grid, "grid", cfg.Grid, "grid points along x1")
-	if err := fs.Parse(args); err != nil {
+	fs.IntVar(&cfg.Grid, "grid", cfg.Grid, "grid points along x1, 10 … 1000")
+	if _, err := parseFlags(fs, demoMoonsUsage, args, "flags only; see blr demo moons --help"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err

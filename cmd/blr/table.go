@@ -13,10 +13,19 @@ func init() {
 	commands["table"] = command{"run every row's equivalence check live and print the talk's table", runTable}
 }
 
+const tableUsage = `usage: blr table [--json]
+
+Runs every row's equivalence check live (the classic algorithm against the
+Bayesian learning rule with its posterior and natural-gradient
+approximation) and prints the table; exits 1 when a row fails.
+
+flags:
+`
+
 func runTable(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("table", stderr)
 	asJSON := fs.Bool("json", false, "print only the JSON array on stdout")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseFlags(fs, tableUsage, args, "flags only; see blr table --help"); err != nil {
 		return err
 	}
 	var results []table.Result
