@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/big"
 	"os"
 )
 
@@ -35,12 +36,19 @@ const (
 const MaxIDXDims = 16
 
 // MaxIDXElements is the largest number of elements ReadIDX accepts in one
-// file (4 GiB of bytes), whatever the file's size.
-const MaxIDXElements = 1 << 32
+// file: 2²⁸ (268 435 456 bytes, which ReadImagesFile turns into 1 GiB of
+// float32 pixels), whatever the file's size. Real files are far smaller: the
+// 60 000 training images of MNIST hold 47 040 000 elements. A header that
+// claims more is refused before any data are read.
+const MaxIDXElements = 1 << 28
 
 // maxDeflateRatio bounds how many bytes one compressed byte can expand to
-// under DEFLATE (its ratio is at most about 1032:1).
-const maxDeflateRatio = 1100
+// under DEFLATE. Every symbol takes at least one bit, and the most one pair
+// of symbols (a length code and a distance code, each of one bit at best)
+// can produce is a match of 258 bytes: at most 129 bytes a bit, 1032 a byte.
+// Block headers and gzip's 18-byte header and trailer only lower the real
+// ratio, so a gzip input of S bytes cannot expand to more than 1032·S.
+const maxDeflateRatio = 1032
 
 var idxTypeNames = map[byte]string{
 	IDXUint8:   "unsigned byte (0x08)",
@@ -61,10 +69,11 @@ var idxTypeNames = map[byte]string{
 //
 // When r can tell how many bytes it holds (an *os.File, *bytes.Reader or
 // *strings.Reader), a header that claims more elements than that size can
-// hold (for gzip, more than the DEFLATE expansion limit allows) is refused
-// before any buffer is allocated. Otherwise the buffer grows as bytes arrive,
-// so a lying header costs at most about twice the memory of the bytes that
-// are really there. Errors are *IDXError values and wrap ErrFormat.
+// hold (for gzip, more than 1032 times the compressed size, the most DEFLATE
+// can expand to) is refused before any buffer is allocated. Otherwise the
+// buffer grows as bytes arrive, so a lying header costs at most about twice
+// the memory of the bytes that are really there. Errors are *IDXError values
+// and wrap ErrFormat.
 func ReadIDX(r io.Reader) (*IDX, error) {
 	return readIDX(r, "")
 }
@@ -177,19 +186,29 @@ func readIDX(r io.Reader, name string) (*IDX, error) {
 		return fail(4+int64(n), "dims", fmt.Sprintf("the file ends inside the header: %d dimension sizes need %d bytes, only %d present", nd, 4*nd, n), ioErr(err))
 	}
 	dims := make([]int, nd)
-	var total uint64 = 1
 	for i := range dims {
 		d := binary.BigEndian.Uint32(hdr[4*i:])
 		if uint64(d) > math.MaxInt {
 			return fail(4+4*int64(i), fmt.Sprintf("dim[%d]", i), fmt.Sprintf("size %d does not fit in an int on this platform", d), nil)
 		}
 		dims[i] = int(d)
-		// total ≤ MaxIDXElements = 2^32 and d < 2^32, so this cannot overflow.
-		total *= uint64(d)
-		if total > MaxIDXElements || total > math.MaxInt {
-			return fail(4+4*int64(i), fmt.Sprintf("dim[%d]", i), fmt.Sprintf("dimensions %v claim more than %d elements", dims[:i+1], uint64(MaxIDXElements)), nil)
+	}
+	// The whole claim, as a big number: 16 sizes below 2³² can overflow
+	// uint64. The first size that takes the product past the limit is the
+	// field blamed (a later 0 makes the claim empty, so it is multiplied in).
+	claim := big.NewInt(1)
+	blame := -1
+	for i, d := range dims {
+		claim.Mul(claim, big.NewInt(int64(d)))
+		if blame < 0 && claim.Cmp(big.NewInt(MaxIDXElements)) > 0 {
+			blame = i
 		}
 	}
+	if claim.Cmp(big.NewInt(MaxIDXElements)) > 0 {
+		return fail(4+4*int64(blame), fmt.Sprintf("dim[%d]", blame), fmt.Sprintf(
+			"dimensions %v claim %s elements, more than the %d (MaxIDXElements) an IDX file may hold", dims, claim, MaxIDXElements), nil)
+	}
+	total := claim.Uint64()
 	hlen := int64(4 + 4*nd)
 	if limit >= 0 && int64(total) > limit-hlen {
 		what := fmt.Sprintf("only %d bytes follow the header", limit-hlen)

@@ -338,7 +338,9 @@ var pixelScale = func() (t [256]float32) {
 // file of MNIST (gzip-compressed or plain; see ReadIDX): N images of H rows
 // and W columns of unsigned bytes. It returns their pixels scaled to [0, 1]
 // (byte/255, as LoadMNIST scales them), image i in x[i·H·W:(i+1)·H·W]. A file
-// that is not 3-dimensional or holds no pixels gives an *IDXError naming it.
+// that is not 3-dimensional or holds no pixels gives an *IDXError naming it,
+// and so does one whose header claims more than MaxIDXElements pixels (the
+// result would take over 1 GiB), which is refused before its data are read.
 func ReadImagesFile(path string) (x []float32, n, h, w int, err error) {
 	img, err := ReadIDXFile(path)
 	if err != nil {

@@ -8,9 +8,11 @@ import (
 	"strings"
 )
 
-// MaxDenseCells bounds N·D for the dense matrix ReadLIBSVM builds (2²⁷
-// float64 values, 1 GiB), so that one huge index in a small file cannot
-// exhaust memory.
+// MaxDenseCells bounds the size of the dense matrix that ReadLIBSVM and
+// ReadTableWith (and so LoadLabeled, LoadXY and ReadSklearnCSV) build: N
+// rows of D values may have N·(D+4) at most 2²⁷, 1 GiB at 8 bytes a value
+// and 32 a row for the row's slice and label or line number. So neither one
+// huge index in a small file nor millions of short lines can exhaust memory.
 const MaxDenseCells = 1 << 27
 
 // ReadLIBSVM reads the sparse LIBSVM format into a dense matrix: one example
@@ -21,7 +23,9 @@ const MaxDenseCells = 1 << 27
 // input is decompressed. Labels and values are any finite number
 // strconv.ParseFloat accepts; indices must be integers ≥ 1, each at most
 // once per line (in any order). Errors are *ParseError values naming the
-// file, line and field; they wrap ErrFormat.
+// file, line and field; they wrap ErrFormat. An input of more than
+// MaxTableBytes bytes, a line longer than MaxLineBytes and a matrix beyond
+// MaxDenseCells are refused.
 func ReadLIBSVM(r io.Reader, name string) (X [][]float64, y []float64, err error) {
 	return ReadLIBSVMFeatures(r, name, 0)
 }
@@ -43,6 +47,7 @@ func ReadLIBSVMFeatures(r io.Reader, name string, d int) (X [][]float64, y []flo
 	}
 	var rows [][]entry
 	maxIdx := 0
+	nnz := 0 // entries in rows
 	for {
 		s, ok, err := lr.raw()
 		if err != nil {
@@ -108,11 +113,15 @@ func ReadLIBSVMFeatures(r io.Reader, name string, d int) (X [][]float64, y []flo
 				}
 			}
 		}
+		// The dense result needs N·(D+4) ≥ 4·N + nnz cells: refuse as soon
+		// as that is over the limit, before the entries take more memory.
+		if nnz += len(row); 4*(len(rows)+1)+nnz > maxDenseCells {
+			return nil, nil, fail(0, "", fmt.Sprintf(
+				"the file is too large: %d rows holding %d values need at least %d cells (the values plus 4 a row), more than the %d a dense matrix may have (MaxDenseCells)",
+				len(rows)+1, nnz, 4*(len(rows)+1)+nnz, maxDenseCells))
+		}
 		rows = append(rows, row)
 		y = append(y, lab)
-		if len(rows) > MaxDenseCells {
-			return nil, nil, fail(0, "", fmt.Sprintf("more than %d rows", MaxDenseCells))
-		}
 	}
 	if len(rows) == 0 {
 		return nil, nil, &ParseError{File: name, Reason: "the file is empty: no data lines"}
@@ -120,10 +129,10 @@ func ReadLIBSVMFeatures(r io.Reader, name string, d int) (X [][]float64, y []flo
 	if d == 0 {
 		d = maxIdx
 	}
-	if d > 0 && len(rows) > MaxDenseCells/d {
+	if d > maxDenseCells-4 || len(rows) > maxDenseCells/(d+4) {
 		return nil, nil, &ParseError{File: name, Reason: fmt.Sprintf(
-			"%d rows × %d features is more than the %d cells a dense matrix may have here (the largest index sets the width)",
-			len(rows), d, MaxDenseCells)}
+			"%d rows × %d features (plus 4 cells a row) is more than the %d cells a dense matrix may have here (MaxDenseCells; the largest index sets the width)",
+			len(rows), d, maxDenseCells)}
 	}
 	X = make([][]float64, len(rows))
 	flat := make([]float64, len(rows)*d)

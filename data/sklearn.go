@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -30,18 +29,18 @@ const SklearnDataDir = "/usr/lib/python3/dist-packages/sklearn/datasets/data"
 // The counts are checked against the table. With class names the target
 // must be an integer class index in [0, number of names), and Classes holds
 // the names; without them the target is a real-valued response and Classes
-// is nil. Features holds the column names when the file has them.
+// is nil. Features holds the column names when the file has them. The
+// limits of ReadTableWith (MaxTableBytes, MaxLineBytes, MaxDenseCells)
+// apply.
 func ReadSklearnCSV(r io.Reader, name string) (*Labeled, error) {
 	lr, err := newLineReader(r, name)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(lr.br)
+	first, _, err := lr.raw()
 	if err != nil {
-		return nil, &ParseError{File: name, Reason: "reading failed: " + err.Error()}
+		return nil, err
 	}
-	first, _, _ := strings.Cut(string(raw), "\n")
-	first = strings.TrimPrefix(strings.TrimSuffix(first, "\r"), "\ufeff")
 	if strings.TrimSpace(first) == "" {
 		return nil, &ParseError{File: name, Line: 1, Reason: "the file is empty or its first line is blank; scikit-learn's first line is n_samples,n_features[,class names]"}
 	}
@@ -66,7 +65,7 @@ func ReadSklearnCSV(r io.Reader, name string) (*Labeled, error) {
 			classes = append(classes, c)
 		}
 	}
-	t, err := ReadTableWith(bytes.NewReader(raw), name, TableOptions{SkipRows: 1})
+	t, err := readTable(lr, name, TableOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,28 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+)
+
+// MaxTableBytes is the most bytes ReadTableWith, ReadLIBSVM, ReadSklearnCSV,
+// LoadLabeled and LoadXY read from one input (1 GiB), counted after gzip
+// decompression. A longer input is refused with a *ParseError naming the
+// file and the limit, so that a small gzip file that expands enormously or
+// an endless stream such as /dev/zero cannot exhaust memory.
+const MaxTableBytes = 1 << 30
+
+// MaxLineBytes is the longest line (64 MiB, not counting its line end) that
+// ReadTableWith, ReadLIBSVM, ReadSklearnCSV, LoadLabeled and LoadXY accept;
+// a longer one is refused with a *ParseError naming the file, the line and
+// the limit before more of it is read.
+const MaxLineBytes = 64 << 20
+
+// The limits in force; tests lower them to exercise the checks cheaply.
+var (
+	maxTableBytes int64 = MaxTableBytes
+	maxLineBytes        = MaxLineBytes
+	maxDenseCells       = MaxDenseCells
 )
 
 // Table is a table of numbers read from text, with optional column names.
@@ -89,7 +110,9 @@ func ReadTableFile(path string, opt TableOptions) (*Table, error) {
 // out of the float64 range, which are refused: missing values are not
 // supported. Errors are *ParseError values naming the file, line and column,
 // and wrap ErrFormat; an empty input, a header without rows, ragged rows and
-// non-numeric cells are all refused.
+// non-numeric cells are all refused, and so is an input of more than
+// MaxTableBytes bytes, a line longer than MaxLineBytes, or a table whose
+// rows × (columns + 4) exceed MaxDenseCells.
 func ReadTableWith(r io.Reader, name string, opt TableOptions) (*Table, error) {
 	if opt.SkipRows < 0 {
 		return nil, invalidf("%s: SkipRows = %d is negative", name, opt.SkipRows)
@@ -98,6 +121,12 @@ func ReadTableWith(r io.Reader, name string, opt TableOptions) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readTable(lr, name, opt)
+}
+
+// readTable reads a table from lr, whose lines already read count towards
+// the line numbers in errors; see ReadTableWith.
+func readTable(lr *lineReader, name string, opt TableOptions) (*Table, error) {
 	for range opt.SkipRows {
 		if _, ok, err := lr.raw(); err != nil {
 			return nil, err
@@ -129,6 +158,17 @@ func ReadTableWith(r io.Reader, name string, opt TableOptions) (*Table, error) {
 		comma = comma || strings.Contains(p.text, ",")
 	}
 	t := &Table{Name: name}
+	// cost is what the table holds in 8-byte words: its numbers plus 4 a row
+	// (the row's slice header and line number); see MaxDenseCells.
+	cost := 0
+	tooBig := func(line, cells, cost int) error {
+		return &ParseError{File: name, Line: line, Reason: fmt.Sprintf(
+			"the table is too large: %d rows of %d values count %d cells (each row its values plus 4), more than the %d a table may hold (MaxDenseCells)",
+			len(t.Rows)+1, cells, cost, maxDenseCells)}
+	}
+	if n := countCells(head[0].text, comma); n+4 > maxDenseCells {
+		return nil, tooBig(head[0].line, n, n+4)
+	}
 	first := splitCells(head[0].text, comma)
 	isHeader := false
 	switch opt.Header {
@@ -161,18 +201,24 @@ func ReadTableWith(r io.Reader, name string, opt TableOptions) (*Table, error) {
 	width := -1
 	widthLine := 0
 	addRow := func(text string, line int) error {
-		cells := splitCells(text, comma)
+		// Count before splitting, so that neither a ragged line nor one
+		// beyond the size limit costs the memory of its cells.
+		n := countCells(text, comma)
 		if width < 0 {
-			width, widthLine = len(cells), line
+			width, widthLine = n, line
 			if t.Header != nil && len(t.Header) != width {
 				return &ParseError{File: name, Line: headerLine, Reason: fmt.Sprintf(
 					"the header has %d names but line %d has %d values; if this is scikit-learn's line of counts and class names use ReadSklearnCSV or SkipRows: 1",
 					len(t.Header), line, width)}
 			}
-		} else if len(cells) != width {
+		} else if n != width {
 			return &ParseError{File: name, Line: line, Reason: fmt.Sprintf(
-				"ragged table: %d values on this line, %d on line %d", len(cells), width, widthLine)}
+				"ragged table: %d values on this line, %d on line %d", n, width, widthLine)}
 		}
+		if cost += width + 4; cost > maxDenseCells {
+			return tooBig(line, width, cost)
+		}
+		cells := splitCells(text, comma)
 		row := make([]float64, width)
 		for j, c := range cells {
 			v, err := parseNumber(c)
@@ -268,6 +314,60 @@ func splitCells(s string, comma bool) []string {
 	return cells
 }
 
+// countCells returns len(splitCells(s, comma)) without allocating.
+func countCells(s string, comma bool) int {
+	if comma {
+		return strings.Count(s, ",") + 1
+	}
+	n, inField := 0, false
+	for _, r := range s {
+		space := unicode.IsSpace(r)
+		if !space && !inField {
+			n++
+		}
+		inField = !space
+	}
+	return n
+}
+
+// boundedReader passes on at most maxTableBytes bytes of r and fails with a
+// *ParseError naming the file when r holds more.
+type boundedReader struct {
+	r    io.Reader
+	name string
+	left int64 // bytes that may still be read, plus one
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, b.tooLong()
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left <= 0 {
+		return n - 1, b.tooLong() // the last byte is one past the limit
+	}
+	return n, err
+}
+
+func (b *boundedReader) tooLong() error {
+	return &ParseError{File: b.name, Reason: fmt.Sprintf(
+		"the input holds more than %d bytes (after gzip decompression, if any), the most a table may have (MaxTableBytes)", maxTableBytes)}
+}
+
+// openText returns the contents of r, decompressed when they are gzip,
+// bounded by maxTableBytes.
+func openText(r io.Reader, name string) (io.Reader, error) {
+	src, _, _, err := openMaybeGzip(r, -1)
+	if err != nil {
+		return nil, &ParseError{File: name, Reason: "the input starts with the gzip magic number but is not valid gzip: " + err.Error()}
+	}
+	return &boundedReader{r: src, name: name, left: maxTableBytes + 1}, nil
+}
+
 // lineReader reads text lines and counts them.
 type lineReader struct {
 	br   *bufio.Reader
@@ -276,39 +376,104 @@ type lineReader struct {
 	done bool
 }
 
+// newLineReader reads r, decompressed when it is gzip, in lines of at most
+// maxLineBytes and at most maxTableBytes in all.
 func newLineReader(r io.Reader, name string) (*lineReader, error) {
-	src, _, _, err := openMaybeGzip(r, -1)
+	src, err := openText(r, name)
 	if err != nil {
-		return nil, &ParseError{File: name, Reason: "the input starts with the gzip magic number but is not valid gzip: " + err.Error()}
+		return nil, err
 	}
 	return &lineReader{br: bufio.NewReaderSize(src, 64<<10), name: name}, nil
 }
 
-// raw returns the next physical line without its line end.
+// raw returns the next physical line without its line end. A line longer
+// than maxLineBytes, or one holding a NUL byte, is refused as soon as that
+// much of it has been read.
 func (l *lineReader) raw() (string, bool, error) {
 	if l.done {
 		return "", false, nil
 	}
-	s, err := l.br.ReadString('\n')
-	if err != nil {
-		if !errors.Is(err, io.EOF) {
-			return "", false, &ParseError{File: l.name, Line: l.line + 1, Reason: "reading failed: " + err.Error()}
+	notText := func() error {
+		return &ParseError{File: l.name, Line: l.line + 1, Reason: "the line holds NUL bytes or invalid UTF-8: this is not a text table"}
+	}
+	var buf []byte // the line so far, when it is longer than br's buffer
+	for {
+		frag, err := l.br.ReadSlice('\n')
+		if bytes.IndexByte(frag, 0) >= 0 {
+			return "", false, notText()
 		}
-		l.done = true
-		if s == "" {
-			return "", false, nil
+		if n := len(buf) + len(frag); n > maxLineBytes && n-lineEndLen(buf, frag) > maxLineBytes {
+			return "", false, &ParseError{File: l.name, Line: l.line + 1, Reason: fmt.Sprintf(
+				"the line is longer than %d bytes, the most a line may have (MaxLineBytes)", maxLineBytes)}
 		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			buf = appendDoubling(buf, frag, maxLineBytes+2)
+			continue
+		}
+		if buf == nil {
+			buf = frag // only until string(buf) below copies it
+		} else {
+			buf = appendDoubling(buf, frag, maxLineBytes+2)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				var pe *ParseError
+				if errors.As(err, &pe) {
+					pe.Line = l.line + 1
+					return "", false, pe
+				}
+				return "", false, &ParseError{File: l.name, Line: l.line + 1, Reason: "reading failed: " + err.Error()}
+			}
+			l.done = true
+			if len(buf) == 0 {
+				return "", false, nil
+			}
+		}
+		break
 	}
 	l.line++
+	s := string(buf)
 	s = strings.TrimSuffix(s, "\n")
 	s = strings.TrimSuffix(s, "\r")
 	if l.line == 1 {
 		s = strings.TrimPrefix(s, "\ufeff")
 	}
-	if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
+	if !utf8.ValidString(s) {
 		return "", false, &ParseError{File: l.name, Line: l.line, Reason: "the line holds NUL bytes or invalid UTF-8: this is not a text table"}
 	}
 	return s, true, nil
+}
+
+// appendDoubling appends frag to buf, doubling the capacity when it must
+// grow (append grows large slices by only a quarter, which for a long line
+// allocates several times its size in all), but to no more than limit
+// unless frag needs it.
+func appendDoubling(buf, frag []byte, limit int) []byte {
+	if need := len(buf) + len(frag); need > cap(buf) {
+		next := make([]byte, len(buf), max(need, min(2*cap(buf), limit)))
+		copy(next, buf)
+		buf = next
+	}
+	return append(buf, frag...)
+}
+
+// lineEndLen returns how many bytes at the end of buf+frag raw trims as a
+// line end ("\n", "\r" or "\r\n"): they do not count towards maxLineBytes.
+func lineEndLen(buf, frag []byte) int {
+	at := func(i int) byte { // byte i from the end of buf+frag, 1-based
+		if i <= len(frag) {
+			return frag[len(frag)-i]
+		}
+		return buf[len(buf)+len(frag)-i]
+	}
+	n, total := 0, len(buf)+len(frag)
+	if n < total && at(n+1) == '\n' {
+		n++
+	}
+	if n < total && at(n+1) == '\r' {
+		n++
+	}
+	return n
 }
 
 // content returns the next line that is neither blank nor a comment.
@@ -441,49 +606,53 @@ func LoadXY(xPath, yPath string) (*Labeled, error) {
 // from the contents: a file whose first data lines have "index:value" cells
 // is LIBSVM (read by ReadLIBSVM; label must then be "" or "first"), anything
 // else a table (read by ReadTableWith) whose label column spec names (see
-// LabelColumn; "" means the last column).
+// LabelColumn; "" means the last column). The file is read as a stream, with
+// the limits of those readers (MaxTableBytes, MaxLineBytes, MaxDenseCells).
 func LoadLabeled(path, label string) (*Labeled, error) {
-	raw, err := readAllMaybeGzip(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if looksLIBSVM(raw) {
+	defer f.Close()
+	src, err := openText(f, path)
+	if err != nil {
+		return nil, err
+	}
+	// Look at the start to tell the format, then read it all from the start.
+	head := make([]byte, sniffBytes)
+	n, err := io.ReadFull(src, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			return nil, pe
+		}
+		return nil, &ParseError{File: path, Reason: "reading failed: " + err.Error()}
+	}
+	head = head[:n]
+	all := io.MultiReader(bytes.NewReader(head), src)
+	if looksLIBSVM(head) {
 		if l := strings.ToLower(strings.TrimSpace(label)); l != "" && l != "first" && l != "0" {
 			return nil, invalidf("%s is in LIBSVM format, whose label is always the first field; label %q cannot be used", path, label)
 		}
-		x, y, err := ReadLIBSVM(bytes.NewReader(raw), path)
+		x, y, err := ReadLIBSVM(all, path)
 		if err != nil {
 			return nil, err
 		}
 		return &Labeled{X: x, Y: y, Name: path}, nil
 	}
-	t, err := ReadTable(bytes.NewReader(raw), path)
+	t, err := ReadTable(all, path)
 	if err != nil {
 		return nil, err
 	}
 	return t.XY(label)
 }
 
-// readAllMaybeGzip reads a whole file, decompressing gzip.
-func readAllMaybeGzip(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	src, _, _, err := openMaybeGzip(f, -1)
-	if err != nil {
-		return nil, &ParseError{File: path, Reason: "the file starts with the gzip magic number but is not valid gzip: " + err.Error()}
-	}
-	b, err := io.ReadAll(src)
-	if err != nil {
-		return nil, &ParseError{File: path, Reason: "reading failed: " + err.Error()}
-	}
-	return b, nil
-}
+// sniffBytes is how much of a file LoadLabeled looks at to tell LIBSVM from
+// a table.
+const sniffBytes = 1 << 20
 
 // looksLIBSVM reports whether the first content lines of b have a second
-// field of the form index:value.
+// field of the form index:value. b may end inside a line.
 func looksLIBSVM(b []byte) bool {
 	seen := 0
 	for len(b) > 0 && seen < 5 {
