@@ -306,8 +306,10 @@ func loadImages(src imageSource, dir string) (train, test *Set, err error) {
 			return nil, nil, err
 		}
 	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+	if fi, err := os.Stat(dir); err != nil {
 		return nil, nil, &NotFoundError{Dataset: src.name, Dir: dir, Hint: src.hint + " (the directory does not exist)"}
+	} else if !fi.IsDir() {
+		return nil, nil, &NotFoundError{Dataset: src.name, Dir: dir, Hint: src.hint + " (it is a file, not a directory)"}
 	}
 	paths := make([]string, 4)
 	for i, f := range []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile} {

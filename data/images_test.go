@@ -397,3 +397,16 @@ func TestMNISTDirFallbacks(t *testing.T) {
 		t.Fatalf("LoadMNIST from the cache: %v", err)
 	}
 }
+
+// TestLoadMNISTDirIsFile: a --data-dir that is a file says so (it used to
+// say the directory does not exist).
+func TestLoadMNISTDirIsFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "metrics.json")
+	if err := os.WriteFile(f, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := LoadMNIST(f)
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "it is a file, not a directory") {
+		t.Fatalf("LoadMNIST(a file): %v", err)
+	}
+}
