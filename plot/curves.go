@@ -46,8 +46,11 @@ type Panel struct {
 // Curves writes a PNG of the panels side by side to path, width × height
 // inches in all; use it for training curves, regret curves and the like.
 // Curves of the same index share a colour across panels. A curve whose X
-// and Y (or Err) lengths differ, a non-finite value, or a log axis with no
-// positive value gives an error naming the panel and the curve.
+// and Y (or Err) lengths differ, a non-finite value, a value (or band edge)
+// beyond ±MaxValue, a positive value below MinLogValue on a log axis, or a
+// log axis with no positive value gives an error naming the panel and the
+// curve. A panel whose values are all equal is drawn with its axis padded
+// around them (Figure).
 func Curves(path string, panels []Panel, width, height float64) error {
 	if len(panels) == 0 {
 		return fmt.Errorf("plot: Curves: no panels")
@@ -102,6 +105,8 @@ func curvePanel(pn Panel) (*plot.Plot, error) {
 	ok := func(x, y float64) bool { return (!pn.LogX || x > 0) && (!pn.LogY || y > 0) }
 	var n int
 	var lines []*plotter.Line
+	var dots []*plotter.Scatter
+	xs, ys := newSpan(), newSpan()
 	for i, c := range pn.Curves {
 		if len(c.X) != len(c.Y) {
 			return nil, fmt.Errorf("curve %q has %d x and %d y values", c.Name, len(c.X), len(c.Y))
@@ -120,17 +125,35 @@ func curvePanel(pn Panel) (*plot.Plot, error) {
 			if !ok(x, y) {
 				continue
 			}
+			if err := checkValue(x, pn.LogX); err != nil {
+				return nil, fmt.Errorf("curve %q: point %d = (%g, %g): x = %w", c.Name, j, x, y, err)
+			}
+			if err := checkValue(y, pn.LogY); err != nil {
+				return nil, fmt.Errorf("curve %q: point %d = (%g, %g): y = %w", c.Name, j, x, y, err)
+			}
 			pts = append(pts, plotter.XY{X: x, Y: y})
+			xs.add(x)
+			ys.add(y)
 			if c.Err != nil {
 				e := math.Abs(c.Err[j])
 				if !finite(e) {
 					return nil, fmt.Errorf("curve %q: error %d = %g is not finite", c.Name, j, c.Err[j])
 				}
-				lo := y - e
-				if pn.LogY && lo <= 0 {
-					lo = y * y / (y + e) // the same factor below as above
+				hi, lo := y+e, y-e
+				if pn.LogY {
+					if lo <= 0 {
+						lo = y / (1 + e/y) // the same factor below as above
+					}
+					lo = math.Max(lo, MinLogValue) // the band is cut at the axis' floor
 				}
-				upper = append(upper, plotter.XY{X: x, Y: y + e})
+				for _, v := range []float64{lo, hi} {
+					if err := checkValue(v, pn.LogY); err != nil {
+						return nil, fmt.Errorf("curve %q: band %g ± %g (error %d): edge %w", c.Name, y, e, j, err)
+					}
+				}
+				ys.add(lo)
+				ys.add(hi)
+				upper = append(upper, plotter.XY{X: x, Y: hi})
 				lower = append(lower, plotter.XY{X: x, Y: lo})
 			}
 		}
@@ -159,8 +182,17 @@ func curvePanel(pn Panel) (*plot.Plot, error) {
 			l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		}
 		lines = append(lines, l)
+		thumbs := []plot.Thumbnailer{l}
+		if len(pts) == 1 { // a line through one point is invisible: a dot
+			dot, err := singleDot(pts, col)
+			if err != nil {
+				return nil, fmt.Errorf("curve %q: %w", c.Name, err)
+			}
+			dots = append(dots, dot)
+			thumbs = append(thumbs, dot)
+		}
 		if c.Name != "" {
-			p.Legend.Add(c.Name, l)
+			p.Legend.Add(c.Name, thumbs...)
 		}
 	}
 	if n == 0 {
@@ -171,6 +203,15 @@ func curvePanel(pn Panel) (*plot.Plot, error) {
 	}
 	for _, l := range lines { // lines above every band
 		p.Add(l)
+	}
+	for _, d := range dots {
+		p.Add(d)
+	}
+	if err := setRange(&p.X, xs, pn.LogX, "x"); err != nil {
+		return nil, err
+	}
+	if err := setRange(&p.Y, ys, pn.LogY, "y"); err != nil {
+		return nil, err
 	}
 	placeLegend(p, pn.Legend)
 	return p, nil
@@ -189,6 +230,16 @@ func placeLegend(p *plot.Plot, pos LegendPos) {
 	}
 	p.Legend.TextStyle.Font.Size = vg.Points(9)
 	p.Legend.Padding = vg.Points(2)
+}
+
+// singleDot marks a curve of one point pts[0] with a dot of colour col.
+func singleDot(pts plotter.XYs, col color.Color) (*plotter.Scatter, error) {
+	dot, err := plotter.NewScatter(pts)
+	if err != nil {
+		return nil, err
+	}
+	dot.Color, dot.Shape, dot.Radius = col, draw.CircleGlyph{}, vg.Points(3)
+	return dot, nil
 }
 
 func reversed(xy plotter.XYs) plotter.XYs {

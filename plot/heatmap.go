@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot"
 	gpalette "gonum.org/v1/plot/palette"
@@ -78,9 +79,18 @@ func (g Grid) check() error {
 		if !finite(v) {
 			return fmt.Errorf("grid range [%g, %g] × [%g, %g] is not finite", g.XMin, g.XMax, g.YMin, g.YMax)
 		}
+		if err := checkValue(v, false); err != nil {
+			return fmt.Errorf("grid range [%g, %g] × [%g, %g]: %w", g.XMin, g.XMax, g.YMin, g.YMax, err)
+		}
 	}
 	if !(g.XMax > g.XMin) || !(g.YMax > g.YMin) {
 		return fmt.Errorf("grid range [%g, %g] × [%g, %g] is empty", g.XMin, g.XMax, g.YMin, g.YMax)
+	}
+	narrow := func(lo, hi float64) bool {
+		return hi-lo <= flatShare*math.Max(math.Max(math.Abs(lo), math.Abs(hi)), tinySpan)
+	}
+	if narrow(g.XMin, g.XMax) || narrow(g.YMin, g.YMax) {
+		return fmt.Errorf("grid range [%g, %g] × [%g, %g] is narrower than %g of its magnitude: want a wider range", g.XMin, g.XMax, g.YMin, g.YMax, flatShare)
 	}
 	return nil
 }
@@ -116,9 +126,11 @@ func probColors() gpalette.ColorMap {
 // colour map of each grid (blue 0, grey ½, red 1), the ½ level as a black
 // contour, and the labelled points over it (class 0 white circles, class 1
 // black triangles). A grid with fewer than 2 rows or columns, ragged rows,
-// a value outside [0, 1] or an empty range, points of mismatched lengths,
-// a non-finite coordinate or a label other than 0 or 1 give an error naming
-// the panel.
+// a value outside [0, 1], a range that is empty, narrower than 10⁻¹⁰ of its
+// magnitude or beyond ±MaxValue, points of mismatched lengths, a
+// coordinate that is not finite or beyond ±MaxValue, or a label other than
+// 0 or 1 give an error naming the panel. A panic inside gonum while drawing
+// is returned as an error (guard).
 func Heatmap2D(path string, panels []HeatPanel, zLabel string, width, height float64) error {
 	if len(panels) == 0 {
 		return fmt.Errorf("plot: Heatmap2D: no panels")
@@ -146,13 +158,27 @@ func Heatmap2D(path string, panels []HeatPanel, zLabel string, width, height flo
 	cb.Title.Text = " "
 	plots[len(panels)] = cb
 
+	for i, p := range plots {
+		if err := fixAxes(p, fmt.Sprintf("plot: Heatmap2D: plot %d", i)); err != nil {
+			return err
+		}
+	}
 	img := vgimg.New(vg.Length(width)*vg.Inch, vg.Length(height)*vg.Inch)
+	if err := guard("Heatmap2D", func() { drawHeat(img, plots) }); err != nil {
+		return err
+	}
+	return savePNG(path, img)
+}
+
+// drawHeat draws the panels and the colour bar (plots' last) on img.
+func drawHeat(img *vgimg.Canvas, plots []*plot.Plot) {
 	dc := draw.New(img)
 	fillWhite(dc)
 	// Lay the panels and an equally wide colour-bar tile out on a canvas
 	// that runs past the image's right edge, then draw the colour bar in a
 	// narrow strip at the left of its tile, inside the image.
-	n := len(panels)
+	n := len(plots) - 1
+	cb := plots[n]
 	stripW := vg.Length(0.95) * vg.Inch
 	panelsW := dc.Max.X - dc.Min.X - stripW
 	virtual := dc
@@ -166,7 +192,6 @@ func Heatmap2D(path string, panels []HeatPanel, zLabel string, width, height flo
 	strip.Max.X = dc.Max.X - vg.Points(6)
 	strip.Min.X = strip.Max.X - stripW + vg.Points(10)
 	cb.Draw(strip)
-	return savePNG(path, img)
 }
 
 // heatPanel builds one heat map with its ½ contour and points.
@@ -180,11 +205,20 @@ func heatPanel(pn HeatPanel, pal gpalette.Palette) (*plot.Plot, error) {
 		return nil, fmt.Errorf("points: %d x, %d y and %d labels", len(pts.X), len(pts.Y), len(pts.Labels))
 	}
 	var cls [2]plotter.XYs
+	xs, ys := newSpan(), newSpan()
 	for i := range pts.X {
 		x, y, l := pts.X[i], pts.Y[i], pts.Labels[i]
 		if !finite(x) || !finite(y) {
 			return nil, fmt.Errorf("point %d = (%g, %g) is not finite", i, x, y)
 		}
+		if err := checkValue(x, false); err != nil {
+			return nil, fmt.Errorf("point %d = (%g, %g): x = %w", i, x, y, err)
+		}
+		if err := checkValue(y, false); err != nil {
+			return nil, fmt.Errorf("point %d = (%g, %g): y = %w", i, x, y, err)
+		}
+		xs.add(x)
+		ys.add(y)
 		if l != 0 && l != 1 {
 			return nil, fmt.Errorf("point %d has label %d: want 0 or 1", i, l)
 		}
@@ -204,6 +238,13 @@ func heatPanel(pn HeatPanel, pal gpalette.Palette) (*plot.Plot, error) {
 	hm.Min, hm.Max = 0, 1
 	hm.Rasterized = true
 	p.Add(hm)
+	// The axes hold the grid's cells (half a cell past the outer points)
+	// and the points.
+	xmin, xmax, ymin, ymax := hm.DataRange()
+	xs.add(xmin)
+	xs.add(xmax)
+	ys.add(ymin)
+	ys.add(ymax)
 	p.Add(&levelSet{grid: grid, level: 0.5, style: draw.LineStyle{Color: color.Black, Width: vg.Points(1.5)}})
 	// Class 0: white circles; class 1: black triangles; both outlined.
 	styles := [2]struct {
@@ -230,6 +271,13 @@ func heatPanel(pn HeatPanel, pal gpalette.Palette) (*plot.Plot, error) {
 		edge.GlyphStyle = draw.GlyphStyle{Color: styles[c].edge, Shape: styles[c].outline, Radius: vg.Points(2.6)}
 		p.Add(fill, edge)
 		p.Legend.Add(fmt.Sprintf("class %d", c), fill, edge)
+	}
+	// The grid is not narrow, so neither is the range: it is kept as is.
+	if err := setRange(&p.X, xs, false, "x"); err != nil {
+		return nil, err
+	}
+	if err := setRange(&p.Y, ys, false, "y"); err != nil {
+		return nil, err
 	}
 	p.X.Padding, p.Y.Padding = 0, 0
 	placeLegend(p, LegendTopLeft)

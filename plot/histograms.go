@@ -20,8 +20,10 @@ type Sample struct {
 // height inches), on common bins over the samples' joint range and
 // normalised to densities, so that samples of different sizes compare:
 // e.g. the predictive entropy in and out of distribution. Each is drawn as a
-// step outline over a translucent fill. bins < 1, an empty sample or a
-// non-finite value gives an error naming the sample.
+// step outline over a translucent fill. bins < 1, an empty sample, a
+// non-finite value or one beyond ±MaxValue gives an error naming the
+// sample; samples whose values are all equal are drawn in a range padded
+// around them (as in Figure).
 func Histograms(path, title, xlabel string, samples []Sample, bins int, width, height float64) error {
 	return HistogramPanels(path, []HistPanel{{Title: title, XLabel: xlabel, Samples: samples}}, bins, width, height)
 }
@@ -58,13 +60,20 @@ func HistogramPanels(path string, panels []HistPanel, bins int, width, height fl
 				if !finite(v) {
 					return fmt.Errorf("plot: Histograms: sample %q value %d = %g is not finite", s.Name, i, v)
 				}
+				if err := checkValue(v, false); err != nil {
+					return fmt.Errorf("plot: Histograms: sample %q value %d = %w", s.Name, i, err)
+				}
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
 		}
 	}
-	if hi == lo {
-		lo, hi = lo-0.5, hi+0.5
+	// Equal values (or nearly) get room around them, and one tick.
+	dlo, dhi := lo, hi
+	lo, hi, err := axisRange(lo, hi, false)
+	if err != nil {
+		return fmt.Errorf("plot: Histograms: %w", err)
 	}
+	padded := lo != dlo || hi != dhi
 	if lo > 0 && lo < 0.25*(hi-lo) {
 		lo = 0 // non-negative values (entropies): start the axis at 0
 	}
@@ -76,13 +85,17 @@ func HistogramPanels(path string, panels []HistPanel, bins int, width, height fl
 		p.Title.Text = pn.Title
 		p.X.Label.Text = pn.XLabel
 		p.Y.Label.Text = "density"
+		p.X.Min, p.X.Max = lo, hi
+		if padded {
+			centreTick(&p.X, dlo/2+dhi/2)
+		}
 		p.Y.Min = 0
 		p.Add(plotter.NewGrid())
 		var lines []*plotter.Line
 		for s, sm := range pn.Samples {
 			counts := make([]float64, bins)
 			for _, v := range sm.Values {
-				b := min(int((v-lo)/w), bins-1)
+				b := max(0, min(int((v-lo)/w), bins-1))
 				counts[b]++
 			}
 			// A closed step outline: from the axis up each bin and back down.

@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"strings"
 
 	"github.com/bayesrule/blr/metrics"
@@ -63,7 +64,10 @@ func (u unitTicks) Ticks(lo, hi float64) []plot.Tick {
 // above, each series' accuracy against its mean confidence per non-empty bin
 // with the diagonal of perfect calibration; below, the share of examples in
 // each bin as bars. The title gets each series' ECE. Bins whose counts are
-// negative or whose Correct exceeds Count give an error.
+// negative, whose Correct exceeds Count, whose counts add up past
+// math.MaxInt, or whose Lo, Hi, Confidence or Accuracy is not in [0, 1]
+// (or Lo > Hi) give an error. A panic inside gonum while drawing is
+// returned as an error (guard).
 func Reliability(path, title string, series []ReliabilitySeries, width, height float64) error {
 	if len(series) == 0 {
 		return fmt.Errorf("plot: Reliability: no series")
@@ -105,6 +109,22 @@ func Reliability(path, title string, series []ReliabilitySeries, width, height f
 			}
 			if !finite(b.Confidence) || !finite(b.Accuracy) || !finite(b.Lo) || !finite(b.Hi) {
 				return fmt.Errorf("plot: series %q bin %d has a non-finite value", sr.Name, i)
+			}
+			// The axes show [0, 1]; far outside it a point or bar would
+			// reach the rasteriser as an infinite coordinate.
+			for _, f := range []struct {
+				name string
+				v    float64
+			}{{"Lo", b.Lo}, {"Hi", b.Hi}, {"Confidence", b.Confidence}, {"Accuracy", b.Accuracy}} {
+				if !(f.v >= -unitSlack && f.v <= 1+unitSlack) {
+					return fmt.Errorf("plot: series %q bin %d: %s = %g: want a value in [0, 1]", sr.Name, i, f.name, f.v)
+				}
+			}
+			if b.Lo > b.Hi {
+				return fmt.Errorf("plot: series %q bin %d: Lo = %g > Hi = %g", sr.Name, i, b.Lo, b.Hi)
+			}
+			if total > math.MaxInt-b.Count {
+				return fmt.Errorf("plot: series %q bin %d: count %d makes the total overflow", sr.Name, i, b.Count)
 			}
 			total += b.Count
 			if b.Count > 0 {
@@ -150,16 +170,25 @@ func Reliability(path, title string, series []ReliabilitySeries, width, height f
 	top.Title.Text += "ECE: " + strings.Join(eces, ", ")
 	placeLegend(top, LegendTopLeft)
 	img := vgimg.New(vg.Length(width)*vg.Inch, vg.Length(height)*vg.Inch)
-	dc := draw.New(img)
-	fillWhite(dc)
-	pad := vg.Points(6)
-	inner := draw.Crop(dc, pad, -pad, pad, -pad)
-	h := inner.Max.Y - inner.Min.Y
-	split := inner.Min.Y + 0.3*h
-	bottom.Draw(draw.Crop(inner, 0, 0, 0, split-inner.Max.Y))
-	top.Draw(draw.Crop(inner, 0, 0, split-inner.Min.Y+vg.Points(4), 0))
+	err = guard("Reliability", func() {
+		dc := draw.New(img)
+		fillWhite(dc)
+		pad := vg.Points(6)
+		inner := draw.Crop(dc, pad, -pad, pad, -pad)
+		h := inner.Max.Y - inner.Min.Y
+		split := inner.Min.Y + 0.3*h
+		bottom.Draw(draw.Crop(inner, 0, 0, 0, split-inner.Max.Y))
+		top.Draw(draw.Crop(inner, 0, 0, split-inner.Min.Y+vg.Points(4), 0))
+	})
+	if err != nil {
+		return err
+	}
 	return savePNG(path, img)
 }
+
+// unitSlack is how far past [0, 1] a bin's confidence or accuracy may lie
+// (rounding in SumConf/Count).
+const unitSlack = 1e-9
 
 // glyphShapes tell series apart without colour.
 var glyphShapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{}}

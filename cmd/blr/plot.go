@@ -42,6 +42,9 @@ writes into --out (default DIR):
   curves.png       the training loss per epoch (metrics.json's "history") and,
                    when the run evaluated after each epoch, the test NLL and
                    accuracy; skipped with a note when there is no history
+                   or when it holds a value beyond ±1e300 (a run that
+                   diverged to near the float64 limit); equal values,
+                   however large, are drawn on an axis padded around them
 
 --test-samples and --seed default to the run's, so that the figures show
 the predictives whose metrics metrics.json reports.
@@ -163,12 +166,16 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	written = append(written, entPath)
 
 	curves := filepath.Join(out, "curves.png")
-	switch cp, note := curvePanels(report, name); {
+	cp, note := curvePanels(report, name)
+	if err := checkHistory(report); note == "" && err != nil {
+		note = err.Error()
+	}
+	switch {
 	case note != "":
 		fmt.Fprintf(stderr, "blr plot: no curves.png: %s\n", note)
 	default:
 		if err := plot.Curves(curves, cp, 5*float64(len(cp)), 4.2); err != nil {
-			return err
+			return fmt.Errorf("curves.png (%s history of --run %s): %w", train.MetricsFile, runDir, err)
 		}
 		written = append(written, curves)
 	}
@@ -198,6 +205,28 @@ func readReport(path string) (*train.Report, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &r, nil
+}
+
+// checkHistory reports a history that curves.png cannot show: a value beyond ±plot.MaxValue (a run that
+// diverged to near math.MaxFloat64), named by its record and field. A nil
+// report passes.
+func checkHistory(r *train.Report) error {
+	if r == nil {
+		return nil
+	}
+	for i, h := range r.History {
+		fields := []struct {
+			name string
+			v    *float64
+		}{{"train_loss", &h.TrainLoss}, {"test_acc", h.TestAcc}, {"test_nll", h.TestNLL}}
+		for _, f := range fields {
+			if f.v != nil && !(math.Abs(*f.v) <= plot.MaxValue) {
+				return fmt.Errorf("%s history[%d] (epoch %d): %s = %g: curves.png draws values within ±%g only",
+					train.MetricsFile, i, h.Epoch, f.name, *f.v, plot.MaxValue)
+			}
+		}
+	}
+	return nil
 }
 
 // runTestSet loads the set the run evaluated on: its test set, or the
