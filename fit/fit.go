@@ -63,7 +63,10 @@ type Posterior struct {
 // column: Fit adds it; the MLP has biases) and y (N labels or targets) with
 // opt's method. Labels are 0/1 for ModelLogistic and class indices 0…K−1
 // for ModelMultinomial and the classifying MLP. Invalid options give a
-// *OptionError, invalid data a *DataError.
+// *OptionError (see Options.Validate and the limits on Options), invalid
+// data a *DataError; a model too large for the methods (more than MaxParams
+// parameters of a GLM, MaxMLPParams weights of the MLP) is refused before
+// it is built.
 func Fit(x *mat.Dense, y []float64, opt Options) (*Posterior, error) {
 	opt = opt.resolved()
 	if err := opt.validate(); err != nil {

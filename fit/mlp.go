@@ -34,6 +34,12 @@ import (
 // draws, with its standard error) and the predictive averages TestSamples
 // draws.
 
+// MaxMLPParams is the largest number of weights (and biases) of the MLP
+// that Fit builds: the engines keep several vectors of that length (128 MiB
+// each at this size). The network has P·H + H + H·K + K weights for P
+// features, H = Hidden and K outputs.
+const MaxMLPParams = 1 << 24
+
 // mlpELBODraws is the number of draws of the MLP's ELBO estimate.
 const mlpELBODraws = 64
 
@@ -70,6 +76,10 @@ func newMLPProblem(x *mat.Dense, y []float64, opt Options) (*problem, error) {
 		}
 		mn.labels, mn.k, p.labels, p.classes = labels, classes, labels, classes
 		loss = nn.SoftmaxCrossEntropy{}
+	}
+	h, k := float64(opt.Hidden), float64(mn.k)
+	if w := float64(pf)*h + h + h*k + k; w > MaxMLPParams {
+		return nil, &OptionError{Field: "Hidden", Value: opt.Hidden, Reason: fmt.Sprintf("the MLP would have %.0f weights (%d features, %d hidden units, %d outputs), more than the limit of %d; use a narrower hidden layer", w, pf, opt.Hidden, mn.k, MaxMLPParams)}
 	}
 	net, err := nn.MLP[float64](pf, []int{opt.Hidden}, mn.k, loss)
 	if err != nil {
@@ -134,7 +144,7 @@ func (p *problem) fitMLP(post *Posterior) error {
 		return fmt.Errorf("fit: initialising the MLP: %w", err)
 	}
 	if p.opt.Method == MethodVI && p.dim > MaxMLPFullParams {
-		return &OptionError{Field: "Hidden", Value: p.opt.Hidden, Reason: fmt.Sprintf("full-Gaussian VI of the MLP holds D×D matrices; this network has D = %d weights, more than MaxMLPFullParams = %d (use a smaller hidden layer, or vi-diag)", p.dim, MaxMLPFullParams)}
+		return &OptionError{Field: "Hidden", Value: p.opt.Hidden, Reason: fmt.Sprintf("full-Gaussian VI of the MLP holds D×D matrices; this network has D = %d weights, more than the limit of %d (use a smaller hidden layer, or vi-diag)", p.dim, MaxMLPFullParams)}
 	}
 	or := &mlpOracle{m: p.mlp}
 	method := p.opt.Method

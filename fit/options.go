@@ -3,7 +3,6 @@ package fit
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -88,63 +87,112 @@ func (e *DataError) Error() string {
 // Unwrap makes errors.Is(err, ErrData) true.
 func (e *DataError) Unwrap() error { return ErrData }
 
+// Limits on the options, so that no setting can ask for an allocation that
+// exhausts memory or a loop that runs for days: each is far beyond what a
+// table that Fit can hold in memory needs. The counts match package train's
+// limits on the same kinds of value where the cost is alike (train.MaxEpochs,
+// train.MaxSamples).
+const (
+	// MaxClasses bounds Options.Classes (and the classes of the labels): a
+	// multinomial GLM has at least one parameter per class, and at most
+	// MaxParams in all.
+	MaxClasses = MaxParams
+	// MaxSamples bounds TrainSamples, the Monte Carlo draws per example and
+	// iteration of multinomial VI (train.MaxSamples).
+	MaxSamples = 1 << 12
+	// MaxTestSamples bounds TestSamples, the Monte Carlo draws per test row
+	// of PredictSample. It is larger than MaxSamples: the draws are
+	// streamed (no memory) and cheap, and a precision check of the
+	// predictive takes 20000.
+	MaxTestSamples = 1 << 16
+	// MaxEpochs bounds Epochs.
+	MaxEpochs = 1 << 20
+	// MaxIterations bounds MaxIter.
+	MaxIterations = 1 << 20
+	// MaxBatchSize bounds BatchSize (a batch larger than the table is the
+	// whole table).
+	MaxBatchSize = 1 << 24
+	// MaxHidden bounds Hidden, the width of the MLP's hidden layer.
+	MaxHidden = 1 << 16
+	// MaxPrecision bounds PriorPrecision, InterceptPrecision,
+	// NoisePrecision and NoisePriorPrecision: a precision of 10¹² is a
+	// standard deviation of 10⁻⁶, and far larger ones (10³⁰⁸) overflow the
+	// products of the methods (τ·XᵀX, δ·θ²) into Inf and NaN.
+	MaxPrecision = 1e12
+)
+
 // Options configures Fit. Model, Method and PriorPrecision are required; a
-// zero value of any other field means its documented default.
+// zero value of any other field means its documented default. The count-like
+// fields and the precisions have upper limits (MaxClasses, MaxSamples,
+// MaxTestSamples, MaxEpochs, MaxIterations, MaxBatchSize, MaxHidden,
+// MaxPrecision).
 type Options struct {
 	// Model and Method select what is fitted and how.
 	Model  Model
 	Method Method
 	// PriorPrecision is δ > 0, the precision of the prior N(0, δ⁻¹) on each
-	// weight, on the sum-of-losses scale.
+	// weight, on the sum-of-losses scale; at most MaxPrecision.
 	PriorPrecision float64
-	// InterceptPrecision is the intercept's prior precision δ₀ > 0; 0 means
-	// PriorPrecision.
+	// InterceptPrecision is the intercept's prior precision δ₀ > 0, at most
+	// MaxPrecision; 0 means PriorPrecision. It must be 0 with NoIntercept.
 	InterceptPrecision float64
 	// NoIntercept drops the intercept column.
 	NoIntercept bool
-	// NoisePrecision is linear regression's known noise precision τ > 0; 0
-	// learns it (θ gains ρ = log τ).
+	// NoisePrecision is linear regression's known noise precision τ > 0, at
+	// most MaxPrecision; 0 learns it (θ gains ρ = log τ). It must be 0 for
+	// the classification models.
 	NoisePrecision float64
 	// NoisePriorPrecision is the precision of the prior N(0, ·⁻¹) on
-	// ρ = log τ when the noise is learnt; 0 means 0.01.
+	// ρ = log τ when the noise is learnt, at most MaxPrecision; 0 means
+	// 0.01.
 	NoisePriorPrecision float64
-	// Classes is the number K of classes of the multinomial model; 0 means
-	// 1 + the largest training label.
+	// Classes is the number K of classes of the multinomial model and the
+	// classifying MLP, at most MaxClasses (and, for the multinomial model,
+	// at most MaxParams parameters, K × the design's columns, and
+	// N·K² ≤ MaxScoreEntries for N rows); 0 means 1 + the largest training
+	// label. It must be 0 for the other models.
 	Classes int
 	// Predictive is the predictive integral; "" means the model's default.
 	Predictive Predictive
 	// TrainSamples is the number of Monte Carlo draws per example where the
-	// training expectations are by Monte Carlo (multinomial VI); 0 means 256.
+	// training expectations are by Monte Carlo (multinomial VI), at most
+	// MaxSamples; 0 means 256.
 	TrainSamples int
 	// TestSamples is the number of Monte Carlo draws per test row of
-	// PredictSample; 0 means 2000.
+	// PredictSample, at most MaxTestSamples; 0 means 2000 (200 for the
+	// MLP).
 	TestSamples int
 	// Seed seeds every random choice; the same seed gives bit-identical
 	// results.
 	Seed uint64
-	// MaxIter caps the iterations of the deterministic methods; 0 means 100
-	// for MAP and Laplace and 10000 for VI.
+	// MaxIter caps the iterations of the deterministic methods, at most
+	// MaxIterations; 0 means 100 for MAP and Laplace and 10000 for VI.
 	MaxIter int
 	// Tol is the relative convergence tolerance; 0 means 1e-10.
 	Tol float64
-	// Epochs is the number of passes over the data of VOGN and IVON; 0
-	// means 200.
+	// Epochs is the number of passes over the data of VOGN and IVON (and
+	// the MLP's methods), at most MaxEpochs; 0 means 200.
 	Epochs int
-	// BatchSize is their minibatch size; 0 means 32 (or N if smaller).
+	// BatchSize is their minibatch size, at most MaxBatchSize; 0 means 32
+	// (or N if smaller).
 	BatchSize int
 	// LR is their mean step size α (for the MLP's vi-diag, the rule's ρ);
 	// 0 means 0.1, or 0.01 for the MLP.
 	LR float64
-	// Hidden is the width of the MLP's hidden layer (ReLU); 0 means 32.
+	// Hidden is the width of the MLP's hidden layer (ReLU), at most
+	// MaxHidden (and the network at most MaxMLPParams weights); 0 means 32.
 	Hidden int
 	// Regression makes the MLP a regression network with Gaussian noise of
 	// precision NoisePrecision (0 means 1) instead of a classifier.
 	Regression bool
 }
 
-// resolved is Options with its defaults applied.
+// resolved is Options with its defaults applied. InterceptPrecision stays 0
+// without an intercept and Hidden stays 0 for the GLMs, so that validate
+// can tell those given for nothing, and a Posterior's Options pass Fit
+// again.
 func (o Options) resolved() Options {
-	if o.InterceptPrecision == 0 {
+	if o.InterceptPrecision == 0 && !o.NoIntercept {
 		o.InterceptPrecision = o.PriorPrecision
 	}
 	if o.NoisePriorPrecision == 0 {
@@ -167,7 +215,7 @@ func (o Options) resolved() Options {
 			o.TestSamples = 200
 		}
 	}
-	if o.Hidden == 0 {
+	if o.Hidden == 0 && o.Model == ModelMLP {
 		o.Hidden = 32
 	}
 	if o.Model == ModelMLP && o.Regression && o.NoisePrecision == 0 {
@@ -201,12 +249,20 @@ func (o Options) resolved() Options {
 	return o
 }
 
-func positive(field string, v float64) error {
-	if !(v > 0) || math.IsInf(v, 0) {
-		return &OptionError{Field: field, Value: v, Reason: "want a finite value > 0"}
+// precision checks a precision: finite, > 0 and at most MaxPrecision.
+func precision(field string, v float64) error {
+	if !(v > 0 && v <= MaxPrecision) {
+		return &OptionError{Field: field, Value: v, Reason: fmt.Sprintf("want a value in (0, %g]", MaxPrecision)}
 	}
 	return nil
 }
+
+// Validate checks the options on their own, before any data is seen, and
+// returns an *OptionError naming the first invalid field. Fit calls it; a
+// caller may call it first to refuse bad options before reading a table.
+// What depends on the data too (the multinomial model's K × columns
+// parameters, the MLP's weights) Fit checks once it has the table.
+func (o Options) Validate() error { return o.resolved().validate() }
 
 // validate checks resolved options.
 func (o Options) validate() error {
@@ -220,25 +276,31 @@ func (o Options) validate() error {
 	default:
 		return &OptionError{Field: "Method", Value: fmt.Sprintf("%q", o.Method), Reason: "unknown; want one of " + joinNames(Methods)}
 	}
-	if err := positive("PriorPrecision", o.PriorPrecision); err != nil {
+	if err := precision("PriorPrecision", o.PriorPrecision); err != nil {
 		return err
 	}
-	if err := positive("InterceptPrecision", o.InterceptPrecision); err != nil {
-		return err
+	if o.NoIntercept && o.InterceptPrecision != 0 {
+		// resolved leaves it 0 without an intercept, so this one was given.
+		return &OptionError{Field: "InterceptPrecision", Value: o.InterceptPrecision, Reason: "applies to the intercept, which is dropped"}
 	}
-	if o.NoisePrecision != 0 {
-		if err := positive("NoisePrecision", o.NoisePrecision); err != nil {
+	if !o.NoIntercept {
+		if err := precision("InterceptPrecision", o.InterceptPrecision); err != nil {
 			return err
 		}
 	}
-	if err := positive("NoisePriorPrecision", o.NoisePriorPrecision); err != nil {
+	if o.NoisePrecision != 0 {
+		if err := precision("NoisePrecision", o.NoisePrecision); err != nil {
+			return err
+		}
+	}
+	if err := precision("NoisePriorPrecision", o.NoisePriorPrecision); err != nil {
 		return err
 	}
 	if o.Model != ModelLinear && !(o.Model == ModelMLP && o.Regression) && o.NoisePrecision != 0 {
 		return &OptionError{Field: "NoisePrecision", Value: o.NoisePrecision, Reason: "applies to linear regression and the regression MLP only"}
 	}
 	if o.Regression && o.Model != ModelMLP {
-		return &OptionError{Field: "Regression", Value: true, Reason: "selects the MLP's task; for a linear model use ModelLinear"}
+		return &OptionError{Field: "Regression", Value: true, Reason: "selects the MLP's task; for linear regression use the linear model"}
 	}
 	if o.Model == ModelMLP {
 		switch {
@@ -246,12 +308,18 @@ func (o Options) validate() error {
 			return &OptionError{Field: "NoIntercept", Value: true, Reason: "the MLP's layers always have biases"}
 		case o.Predictive != PredictDefault && o.Predictive != PredictSample:
 			return &OptionError{Field: "Predictive", Value: o.Predictive, Reason: "the MLP's predictive is by sampling"}
-		case o.Hidden < 1 || o.Hidden > 1<<16:
-			return &OptionError{Field: "Hidden", Value: o.Hidden, Reason: "want a width in [1, 65536] (or 0 for the default 32)"}
+		case o.Hidden < 1 || o.Hidden > MaxHidden:
+			return &OptionError{Field: "Hidden", Value: o.Hidden, Reason: fmt.Sprintf("want a width in [1, %d] (or 0 for the default 32)", MaxHidden)}
 		}
+	} else if o.Hidden != 0 {
+		// resolved leaves it 0 for the GLMs, so this one was given.
+		return &OptionError{Field: "Hidden", Value: o.Hidden, Reason: "applies to the MLP only"}
 	}
-	if o.Classes < 0 || o.Classes == 1 {
-		return &OptionError{Field: "Classes", Value: o.Classes, Reason: "want 0 (from the labels) or ≥ 2"}
+	if o.Classes < 0 || o.Classes == 1 || o.Classes > MaxClasses {
+		return &OptionError{Field: "Classes", Value: o.Classes, Reason: fmt.Sprintf("want 0 (from the labels) or a number of classes in [2, %d]", MaxClasses)}
+	}
+	if o.Classes != 0 && o.Model != ModelMultinomial && !(o.Model == ModelMLP && !o.Regression) {
+		return &OptionError{Field: "Classes", Value: o.Classes, Reason: "applies to the multinomial model and the classifying MLP only"}
 	}
 	switch o.Predictive {
 	case PredictDefault:
@@ -267,11 +335,18 @@ func (o Options) validate() error {
 		return &OptionError{Field: "Predictive", Value: o.Predictive, Reason: "linear regression's predictive is exact; leave it unset"}
 	}
 	for _, c := range []struct {
-		f string
-		v int
-	}{{"TrainSamples", o.TrainSamples}, {"TestSamples", o.TestSamples}, {"MaxIter", o.MaxIter}, {"Epochs", o.Epochs}, {"BatchSize", o.BatchSize}} {
-		if c.v < 1 {
-			return &OptionError{Field: c.f, Value: c.v, Reason: "want ≥ 1 (or 0 for the default)"}
+		f   string
+		v   int
+		max int
+	}{
+		{"TrainSamples", o.TrainSamples, MaxSamples},
+		{"TestSamples", o.TestSamples, MaxTestSamples},
+		{"MaxIter", o.MaxIter, MaxIterations},
+		{"Epochs", o.Epochs, MaxEpochs},
+		{"BatchSize", o.BatchSize, MaxBatchSize},
+	} {
+		if c.v < 1 || c.v > c.max {
+			return &OptionError{Field: c.f, Value: c.v, Reason: fmt.Sprintf("want a count in [1, %d] (or 0 for the default)", c.max)}
 		}
 	}
 	if !(o.Tol > 0 && o.Tol < 1) {

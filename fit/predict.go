@@ -27,7 +27,8 @@ func (p *Posterior) pointEstimate() bool { return p.Options.Method == MethodMAP 
 // PredictProba returns the predictive class probabilities of the rows of x
 // (features only), N×K row-major (K = 2 for logistic regression: the
 // probabilities of classes 0 and 1), by the predictive Options.Predictive
-// names; MAP plugs in its point estimate.
+// names; MAP plugs in its point estimate. For the multinomial model the
+// rows are at most MaxScoreEntries/K² (a *DataError otherwise).
 func (p *Posterior) PredictProba(x *mat.Dense) ([]float64, error) {
 	if p.Options.Model == ModelLinear || p.Options.Regression {
 		return nil, &OptionError{Field: "Model", Value: p.Options.Model, Reason: "a regression model has no class probabilities"}
@@ -45,6 +46,11 @@ func (p *Posterior) PredictProba(x *mat.Dense) ([]float64, error) {
 	}
 	n, _ := xd.Dims()
 	k := p.Classes
+	if p.prob.multinomial != nil && !p.pointEstimate() {
+		if err := checkScoreEntries("test x rows", n, k); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]float64, n*k)
 	if p.pointEstimate() {
 		if p.prob.multinomial != nil {

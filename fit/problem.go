@@ -15,6 +15,20 @@ import (
 // precision), 128 MiB each at this size.
 const MaxParams = 4096
 
+// MaxScoreEntries bounds N·K² for the multinomial model (N rows, K
+// classes): its methods and its predictives hold a K×K matrix per row (the
+// Hessian's weights, the scores' covariances), 1 GiB each at this size.
+const MaxScoreEntries = 1 << 27
+
+// checkScoreEntries refuses n rows of K classes whose K×K matrices per row
+// would exceed MaxScoreEntries.
+func checkScoreEntries(field string, n, k int) error {
+	if e := float64(n) * float64(k) * float64(k); e > MaxScoreEntries {
+		return &DataError{Field: field, Value: n, Reason: fmt.Sprintf("%d rows × %d² classes is more than the limit of %d entries of the multinomial model's K×K matrix per row; use fewer rows or classes", n, k, MaxScoreEntries)}
+	}
+	return nil
+}
+
 // momenter gives the exact or estimated E_q[ℓ_data], E_q[∇ℓ̄] and E_q[∇²ℓ̄]
 // (in q's Hessian layout) under a Gaussian q: glm.Quadrature,
 // glm.SoftmaxMC and glm.LinearNoise.
@@ -101,8 +115,8 @@ func checkLabels(name string, y []float64, n int, model Model, classes int) ([]i
 		lab := make([]int, n)
 		hi := 0
 		for i, v := range y {
-			if v != math.Trunc(v) || v < 0 || v > 1e6 || (classes > 0 && v >= float64(classes)) {
-				want := "an integer class index ≥ 0"
+			if v != math.Trunc(v) || v < 0 || v >= MaxClasses || (classes > 0 && v >= float64(classes)) {
+				want := fmt.Sprintf("an integer class index in [0, %d)", MaxClasses)
 				if classes > 0 {
 					want = fmt.Sprintf("an integer class index in [0, %d)", classes)
 				}
@@ -128,6 +142,47 @@ func checkLabels(name string, y []float64, n int, model Model, classes int) ([]i
 	}
 }
 
+// checkParams refuses a GLM of more than MaxParams parameters (and a
+// multinomial model of more than MaxScoreEntries K×K entries) before
+// anything of its size is allocated: a *OptionError naming Classes when the
+// classes were given, a *DataError otherwise.
+func checkParams(x *mat.Dense, opt Options, classes int) error {
+	_, feat := x.Dims()
+	cols := feat
+	if !opt.NoIntercept {
+		cols++
+	}
+	perClass := fmt.Sprintf("%d features", feat)
+	if !opt.NoIntercept {
+		perClass += " + the intercept"
+	}
+	reason := fmt.Sprintf("more than the limit of %d parameters: the methods keep a dense D×D precision; reduce the features", MaxParams)
+	if opt.Model == ModelMultinomial && classes <= MaxParams/cols {
+		n, _ := x.Dims()
+		if err := checkScoreEntries("x rows", n, classes); err != nil {
+			if opt.Classes != 0 {
+				de := err.(*DataError)
+				return &OptionError{Field: "Classes", Value: opt.Classes, Reason: de.Reason}
+			}
+			return err
+		}
+	}
+	switch {
+	case opt.Model == ModelMultinomial && classes > MaxParams/cols: // K·cols > MaxParams without overflow
+		reason = fmt.Sprintf("%d classes × %d coefficients (%s) is more than the limit of %d parameters: the methods keep a dense D×D precision; reduce the classes or the features",
+			classes, cols, perClass, MaxParams)
+		if opt.Classes != 0 {
+			return &OptionError{Field: "Classes", Value: opt.Classes, Reason: reason}
+		}
+		return &DataError{Field: "parameters", Value: fmt.Sprintf("%d classes × %d", classes, cols), Reason: reason}
+	case opt.Model == ModelLinear && opt.NoisePrecision == 0 && cols+1 > MaxParams:
+		return &DataError{Field: "parameters", Value: cols + 1, Reason: reason}
+	case opt.Model != ModelMultinomial && cols > MaxParams:
+		return &DataError{Field: "parameters", Value: cols, Reason: reason}
+	}
+	return nil
+}
+
 // newProblem validates the data and builds the model.
 func newProblem(x *mat.Dense, y []float64, opt Options) (*problem, error) {
 	if err := checkX("x", x); err != nil {
@@ -139,6 +194,9 @@ func newProblem(x *mat.Dense, y []float64, opt Options) (*problem, error) {
 	}
 	labels, classes, err := checkLabels("y", y, n, opt.Model, opt.Classes)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkParams(x, opt, classes); err != nil {
 		return nil, err
 	}
 	p := &problem{opt: opt, x: design(x, opt.NoIntercept), n: n, classes: classes, labels: labels}
@@ -203,9 +261,6 @@ func newProblem(x *mat.Dense, y []float64, opt Options) (*problem, error) {
 		}
 	}
 	p.dim = len(p.delta)
-	if p.dim > MaxParams {
-		return nil, &DataError{Field: "parameters", Value: p.dim, Reason: fmt.Sprintf("more than %d: the methods keep a dense D×D precision; reduce the features or classes", MaxParams)}
-	}
 	p.mean0 = make([]float64, p.dim)
 	switch {
 	case p.logistic != nil:

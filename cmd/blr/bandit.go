@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bayesrule/blr"
 	"github.com/bayesrule/blr/online"
 	"github.com/bayesrule/blr/plot"
 )
@@ -36,14 +38,45 @@ func parseEps(s string) ([]float64, error) {
 		}
 		v, err := strconv.ParseFloat(f, 64)
 		if err != nil || !(v >= 0 && v <= 1) {
-			return nil, fmt.Errorf("--eps: %q: want numbers in [0, 1] separated by commas", f)
+			return nil, fmt.Errorf("--eps %s: %q: want numbers in [0, 1] separated by commas", s, f)
 		}
 		out = append(out, v)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("--eps = %q: want at least one value", s)
+		return nil, fmt.Errorf("--eps %q: want at least one value in [0, 1]", s)
 	}
 	return out, nil
+}
+
+// maxContextScale bounds --context-scale: scores of ±100 nats already
+// saturate the sigmoid, and far larger scales (10⁶ and up) break the agents'
+// Newton steps and Cholesky factors.
+const maxContextScale = 100
+
+// banditFlags names the flag of each field of online's configuration errors
+// that blr bandit sets from a flag.
+var banditFlags = map[string]string{
+	"BanditConfig.Arms":         "arms",
+	"BanditConfig.Dim":          "dim",
+	"BanditConfig.ContextScale": "context-scale",
+	"Experiment.Steps":          "steps",
+	"Experiment.Seeds":          "seeds",
+	"Thompson steps":            "rule-steps",
+	"EpsSchedule.Eps0":          "eps",
+}
+
+// banditFlagError rewrites a *blr.ConfigError from package online about a
+// field that a flag sets to name the flag: "--arms 0: want ≥ 2". Other
+// errors pass unchanged.
+func banditFlagError(err error) error {
+	var ce *blr.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	if name, ok := banditFlags[ce.Field]; ok {
+		return fmt.Errorf("--%s %v: %s", name, ce.Value, ce.Reason)
+	}
+	return err
 }
 
 func runBandit(args []string, stdout, stderr io.Writer) error {
@@ -51,9 +84,9 @@ func runBandit(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int("steps", 2000, "steps T per run")
 	seeds := fs.Int("seeds", 5, "runs (seeds) per agent")
 	seed := fs.Uint64("seed", 1, "first seed; run s uses seed+s")
-	arms := fs.Int("arms", online.DefaultBanditConfig.Arms, "arms K")
-	dim := fs.Int("dim", online.DefaultBanditConfig.Dim, "context dimension d, intercept included")
-	ctxScale := fs.Float64("context-scale", 1, "scale of the non-intercept context features")
+	arms := fs.Int("arms", online.DefaultBanditConfig.Arms, "arms K (2 … 1000)")
+	dim := fs.Int("dim", online.DefaultBanditConfig.Dim, "context dimension d, intercept included (1 … 1000)")
+	ctxScale := fs.Float64("context-scale", 1, "scale (0 … 100; 0: 1) of the non-intercept context features")
 	eps := fs.String("eps", "0.1", "constant ε values of the ε-greedy agents, comma-separated")
 	thompsonSteps := fs.Int("rule-steps", 1, "rule steps per observation of the Thompson agent")
 	laplace := fs.Bool("laplace", true, "include the Laplace-refit baseline (refits on all data every step)")
@@ -64,17 +97,19 @@ func runBandit(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if *steps < 2 || *steps > 1000000 {
-		return fmt.Errorf("--steps = %d: want 2 … 1000000", *steps)
-	}
-	if *seeds < 1 || *seeds > 1000 {
-		return fmt.Errorf("--seeds = %d: want 1 … 1000", *seeds)
-	}
-	if *arms > 1000 || *dim > 1000 {
-		return fmt.Errorf("--arms = %d, --dim = %d: want each ≤ 1000", *arms, *dim)
-	}
-	if *thompsonSteps < 1 || *thompsonSteps > 1000 {
-		return fmt.Errorf("--rule-steps = %d: want 1 … 1000", *thompsonSteps)
+	switch {
+	case *steps < 2 || *steps > 1000000:
+		return fmt.Errorf("--steps %d: want 2 … 1000000", *steps)
+	case *seeds < 1 || *seeds > 1000:
+		return fmt.Errorf("--seeds %d: want 1 … 1000", *seeds)
+	case *arms < 2 || *arms > 1000:
+		return fmt.Errorf("--arms %d: want 2 … 1000", *arms)
+	case *dim < 1 || *dim > 1000:
+		return fmt.Errorf("--dim %d: want 1 … 1000 (the intercept included)", *dim)
+	case !(*ctxScale >= 0 && *ctxScale <= maxContextScale):
+		return fmt.Errorf("--context-scale %g: want a value in [0, %g] (0: 1)", *ctxScale, float64(maxContextScale))
+	case *thompsonSteps < 1 || *thompsonSteps > 1000:
+		return fmt.Errorf("--rule-steps %d: want 1 … 1000", *thompsonSteps)
 	}
 	epsList, err := parseEps(*eps)
 	if err != nil {
@@ -96,7 +131,7 @@ func runBandit(args []string, stdout, stderr io.Writer) error {
 	}
 	res, err := e.Run()
 	if err != nil {
-		return err
+		return banditFlagError(err)
 	}
 	features := fmt.Sprintf("intercept + %d features N(0, %g²)", *dim-1, *ctxScale)
 	if *dim == 1 {

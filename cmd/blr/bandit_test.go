@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bayesrule/blr"
 )
 
 func TestBanditCommand(t *testing.T) {
@@ -36,13 +41,19 @@ func TestBanditBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--steps", "1"}, "--steps = 1"},
-		{[]string{"--seeds", "0"}, "--seeds = 0"},
-		{[]string{"--eps", "1.5"}, `"1.5"`},
+		{[]string{"--steps", "1"}, "--steps 1: "},
+		{[]string{"--seeds", "0"}, "--seeds 0: "},
+		{[]string{"--eps", "1.5"}, `--eps 1.5: "1.5"`},
 		{[]string{"--eps", "x"}, `"x"`},
-		{[]string{"--arms", "1"}, "BanditConfig.Arms = 1"},
-		{[]string{"--context-scale", "NaN"}, "ContextScale = NaN"},
-		{[]string{"--rule-steps", "0"}, "--rule-steps = 0"},
+		{[]string{"--eps", ","}, `--eps ",": `},
+		{[]string{"--arms", "1"}, "--arms 1: "},
+		{[]string{"--arms", "0"}, "--arms 0: "},
+		{[]string{"--arms", "1001"}, "--arms 1001: "},
+		{[]string{"--dim", "0"}, "--dim 0: "},
+		{[]string{"--context-scale", "NaN"}, "--context-scale NaN: "},
+		{[]string{"--context-scale", "-1"}, "--context-scale -1: "},
+		{[]string{"--context-scale", "1e308"}, "--context-scale 1e+308: "},
+		{[]string{"--rule-steps", "0"}, "--rule-steps 0: "},
 		{[]string{"extra"}, "unexpected arguments"},
 	} {
 		var out, errb bytes.Buffer
@@ -52,6 +63,30 @@ func TestBanditBadFlags(t *testing.T) {
 		}
 		if !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%v: stderr %q lacks %q", tc.args, errb.String(), tc.want)
+		}
+		for _, goName := range []string{"BanditConfig", "Experiment.", " = "} {
+			if strings.Contains(errb.String(), goName) {
+				t.Errorf("%v: stderr %q names the Go configuration (%q), not the flag", tc.args, errb.String(), goName)
+			}
+		}
+	}
+}
+
+// TestBanditFlagError: an error of package online about a field that a flag
+// sets names the flag; others pass unchanged.
+func TestBanditFlagError(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&blr.ConfigError{Field: "BanditConfig.Arms", Value: 0, Reason: "want ≥ 2"}, "--arms 0: want ≥ 2"},
+		{&blr.ConfigError{Field: "BanditConfig.ContextScale", Value: math.NaN(), Reason: "want a finite value ≥ 0 (0: 1)"}, "--context-scale NaN: want a finite value ≥ 0 (0: 1)"},
+		{fmt.Errorf("online: %w", &blr.ConfigError{Field: "Experiment.Steps", Value: 1, Reason: "want ≥ 2"}), "--steps 1: want ≥ 2"},
+		{&blr.ConfigError{Field: "Experiment.Workers", Value: -1, Reason: "want ≥ 0"}, "blr: Experiment.Workers = -1: want ≥ 0"},
+		{errors.New("other"), "other"},
+	} {
+		if got := banditFlagError(tc.err).Error(); got != tc.want {
+			t.Errorf("%v: got %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,20 +101,20 @@ func parseFitFlags(args []string, stderr io.Writer) (*fitFlags, error) {
 	fs.StringVar(&f.model, "model", "logistic", "`MODEL`: logistic, multinomial, linear or mlp")
 	fs.StringVar(&f.method, "method", "vi", "`METHOD`: map, laplace, vi, vi-diag, vogn or ivon (mlp: default vi-diag)")
 	fs.StringVar(&f.predictive, "predictive", "", "`P`: quadrature, probit or sample (default: quadrature for logistic, sample for multinomial)")
-	fs.Float64Var(&f.prior, "prior-precision", 1, "prior precision `D` of each weight, on the sum-of-losses scale")
-	fs.Float64Var(&f.interceptPrior, "intercept-precision", 0, "prior precision `D0` of the intercept (default: --prior-precision)")
-	fs.Float64Var(&f.noise, "noise-precision", 0, "linear model: known noise precision `TAU` (default: learnt, with a N(0, 100) prior on log τ)")
+	fs.Float64Var(&f.prior, "prior-precision", 1, fmt.Sprintf("prior precision `D` of each weight, on the sum-of-losses scale (at most %g)", fit.MaxPrecision))
+	fs.Float64Var(&f.interceptPrior, "intercept-precision", 0, fmt.Sprintf("prior precision `D0` of the intercept, at most %g (default: --prior-precision; not with --no-intercept)", fit.MaxPrecision))
+	fs.Float64Var(&f.noise, "noise-precision", 0, fmt.Sprintf("linear model and mlp --regression: known noise precision `TAU`, at most %g (default: learnt, with a N(0, 100) prior on log τ; mlp 1)", fit.MaxPrecision))
 	fs.BoolVar(&f.noIntercept, "no-intercept", false, "drop the intercept")
 	fs.BoolVar(&f.standardize, "standardize", false, "standardise the features with the training split's mean and standard deviation")
-	fs.IntVar(&f.classes, "classes", 0, "multinomial: number of classes `K` (default: from the labels)")
-	fs.IntVar(&f.trainSamples, "train-samples", 0, "Monte Carlo draws `S` per example where training expectations are sampled (default 256)")
-	fs.IntVar(&f.testSamples, "test-samples", 0, "Monte Carlo draws `S` per test row of the sample predictive (default 2000)")
-	fs.IntVar(&f.maxIter, "max-iter", 0, "iteration cap `N` of map, laplace (default 100), vi and vi-diag (default 10000)")
+	fs.IntVar(&f.classes, "classes", 0, fmt.Sprintf("multinomial and mlp classifier: number of classes `K`, 2 … %d; for multinomial also K × (features + intercept) ≤ %d parameters and rows × K² ≤ %d (default: from the labels)", fit.MaxClasses, fit.MaxParams, fit.MaxScoreEntries))
+	fs.IntVar(&f.trainSamples, "train-samples", 0, fmt.Sprintf("Monte Carlo draws `S` per example where training expectations are sampled, at most %d (default 256)", fit.MaxSamples))
+	fs.IntVar(&f.testSamples, "test-samples", 0, fmt.Sprintf("Monte Carlo draws `S` per test row of the sample predictive, at most %d (default 2000; mlp 200)", fit.MaxTestSamples))
+	fs.IntVar(&f.maxIter, "max-iter", 0, fmt.Sprintf("iteration cap `N` of map, laplace (default 100), vi and vi-diag (default 10000), at most %d", fit.MaxIterations))
 	fs.Float64Var(&f.tol, "tol", 0, "relative convergence tolerance `TOL` (default 1e-10)")
-	fs.IntVar(&f.epochs, "epochs", 0, "vogn, ivon: passes `N` over the data (default 200)")
-	fs.IntVar(&f.batch, "batch-size", 0, "vogn, ivon: minibatch size `B` (default 32)")
+	fs.IntVar(&f.epochs, "epochs", 0, fmt.Sprintf("vogn, ivon and the mlp's methods: passes `N` over the data, at most %d (default 200)", fit.MaxEpochs))
+	fs.IntVar(&f.batch, "batch-size", 0, fmt.Sprintf("vogn, ivon and the mlp's methods: minibatch size `B`, at most %d (default 32)", fit.MaxBatchSize))
 	fs.Float64Var(&f.lr, "lr", 0, "vogn, ivon and the mlp's methods: mean step size `ALPHA` (default 0.1; mlp 0.01)")
-	fs.IntVar(&f.hidden, "hidden", 0, "mlp: width `H` of the hidden layer (default 32)")
+	fs.IntVar(&f.hidden, "hidden", 0, fmt.Sprintf("mlp: width `H` of the hidden layer, at most %d, and the network at most %d weights (default 32)", fit.MaxHidden, fit.MaxMLPParams))
 	fs.BoolVar(&f.regression, "regression", false, "mlp: a regression network (Gaussian noise of --noise-precision, default 1) instead of a classifier")
 	fs.StringVar(&f.out, "out", "", "write the posterior to `FILE` (safetensors)")
 	fs.BoolVar(&f.json, "json", false, "print only one JSON object on stdout")
@@ -167,6 +168,10 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	if opt.Model == fit.ModelMLP && !f.set["method"] {
 		opt.Method = fit.MethodVIDiag // full VI of a network is slow (D×D)
 	}
+	// Refuse bad options before any file is read.
+	if err := opt.Validate(); err != nil {
+		return fitFlagError(err)
+	}
 	tb, err := loadFitTable(f, opt.Model, stderr)
 	if err != nil {
 		return err
@@ -180,7 +185,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	}
 	post, err := fit.Fit(tb.xTrain, tb.yTrain, opt)
 	if err != nil {
-		return err
+		return fitFlagError(err)
 	}
 	for _, n := range post.Notes {
 		fmt.Fprintln(stderr, "note:", n)
@@ -204,6 +209,46 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// fitOptionFlags names the flag of each fit.Options field that has one.
+var fitOptionFlags = map[string]string{
+	"Model":              "model",
+	"Method":             "method",
+	"PriorPrecision":     "prior-precision",
+	"InterceptPrecision": "intercept-precision",
+	"NoIntercept":        "no-intercept",
+	"NoisePrecision":     "noise-precision",
+	"Classes":            "classes",
+	"Predictive":         "predictive",
+	"TrainSamples":       "train-samples",
+	"TestSamples":        "test-samples",
+	"Seed":               "seed",
+	"MaxIter":            "max-iter",
+	"Tol":                "tol",
+	"Epochs":             "epochs",
+	"BatchSize":          "batch-size",
+	"LR":                 "lr",
+	"Hidden":             "hidden",
+	"Regression":         "regression",
+}
+
+// fitFlagError rewrites a *fit.OptionError about a field that has a flag to
+// name the flag: "--classes 99999999999: want …" (a boolean flag without its
+// value: "--regression: …"). Other errors pass unchanged.
+func fitFlagError(err error) error {
+	var oe *fit.OptionError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	name, ok := fitOptionFlags[oe.Field]
+	if !ok {
+		return err
+	}
+	if _, isBool := oe.Value.(bool); isBool {
+		return fmt.Errorf("--%s: %s", name, oe.Reason)
+	}
+	return fmt.Errorf("--%s %v: %s", name, oe.Value, oe.Reason)
+}
+
 // checkFitFlags catches flag combinations that make no sense before any file
 // is read.
 func checkFitFlags(f *fitFlags) error {
@@ -225,7 +270,21 @@ func checkFitFlags(f *fitFlags) error {
 		return errors.New("give either test files or --test-frac, not both")
 	}
 	if f.set["test-frac"] && !(f.testFrac > 0 && f.testFrac < 1) {
-		return fmt.Errorf("--test-frac = %g: want a fraction in (0, 1)", f.testFrac)
+		return fmt.Errorf("--test-frac %g: want a fraction in (0, 1)", f.testFrac)
+	}
+	// Flags the model would ignore (fit.Options.Validate refuses the
+	// non-zero ones too; here a given 0 is refused as well).
+	model := fit.Model(f.model)
+	classifier := model == fit.ModelMultinomial || (model == fit.ModelMLP && !f.regression)
+	switch {
+	case !slices.Contains(fit.Models, model):
+		// an unknown --model: Validate names it
+	case f.set["classes"] && !classifier:
+		return fmt.Errorf("--classes %d: applies to --model multinomial and the mlp classifier only", f.classes)
+	case f.set["intercept-precision"] && f.noIntercept:
+		return fmt.Errorf("--intercept-precision %g: there is no intercept with --no-intercept", f.interceptPrior)
+	case f.set["hidden"] && model != fit.ModelMLP:
+		return fmt.Errorf("--hidden %d: applies to --model mlp only", f.hidden)
 	}
 	return nil
 }
@@ -296,7 +355,25 @@ func loadDataFile(path, label string, stderr io.Writer) (*data.Labeled, error) {
 		fmt.Fprintf(stderr, "note: reading %s in scikit-learn's CSV layout\n", path)
 		return data.ReadSklearnCSVFile(path)
 	}
-	return data.LoadLabeled(path, label)
+	d, err := data.LoadLabeled(path, label)
+	return d, sklearnHint(err)
+}
+
+// sklearnLibraryHint is the advice package data gives Go callers when a
+// table's first line looks like scikit-learn's line of counts.
+const sklearnLibraryHint = "use ReadSklearnCSV or SkipRows: 1"
+
+// sklearnHint rewrites the Go advice in a *data.ParseError about
+// scikit-learn's line of counts into what a user of blr fit can do.
+func sklearnHint(err error) error {
+	var pe *data.ParseError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Reason, sklearnLibraryHint) {
+		return err
+	}
+	c := *pe
+	c.Reason = strings.ReplaceAll(c.Reason, sklearnLibraryHint,
+		"check that its second number, n_features, is the number of values on each row less one (--data then reads the file in that layout) or delete the line")
+	return &c
 }
 
 // isSklearnCSV reports whether the first line of path is scikit-learn's
@@ -365,9 +442,16 @@ func splitLabeled(d *data.Labeled, frac float64, seed uint64) (*data.Labeled, *d
 func codeLabels(model fit.Model, train, test []float64, classes int) (tr, te, values []float64, err error) {
 	switch model {
 	case fit.ModelLogistic:
+		if _, vals := data.ClassLabels(train); len(vals) != 2 {
+			hint := ""
+			if len(vals) > 2 {
+				hint = " (for more than two classes use --model multinomial)"
+			}
+			return nil, nil, nil, fmt.Errorf("the training labels take %s: --model logistic needs exactly two%s", labelValues(vals), hint)
+		}
 		tr, neg, pos, err := data.BinaryLabels(train)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("training labels for --model logistic: %w (for more than two classes use --model multinomial)", err)
+			return nil, nil, nil, fmt.Errorf("training labels for --model logistic: %w", err)
 		}
 		values = []float64{neg, pos}
 		te, err = mapLabels(test, values)
@@ -377,6 +461,9 @@ func codeLabels(model fit.Model, train, test []float64, classes int) (tr, te, va
 		if classes > 0 && len(values) > classes {
 			return nil, nil, nil, fmt.Errorf("--classes %d, but the training labels take %d values", classes, len(values))
 		}
+		if classes == 0 && len(values) < 2 {
+			return nil, nil, nil, fmt.Errorf("the training labels take %s: the model needs at least two classes (give their number with --classes K)", labelValues(values))
+		}
 		if tr, err = mapLabels(train, values); err != nil {
 			return nil, nil, nil, err
 		}
@@ -385,6 +472,27 @@ func codeLabels(model fit.Model, train, test []float64, classes int) (tr, te, va
 	default:
 		return train, test, nil, nil
 	}
+}
+
+// labelValues describes the distinct label values: "one value (3)", "3
+// values (0, 1, 2)", the first few of many.
+func labelValues(vals []float64) string {
+	if len(vals) == 0 {
+		return "no values"
+	}
+	show := vals[:min(len(vals), 5)]
+	s := make([]string, len(show))
+	for i, v := range show {
+		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	list := strings.Join(s, ", ")
+	if len(vals) > len(show) {
+		list += ", …"
+	}
+	if len(vals) == 1 {
+		return "one value (" + list + ")"
+	}
+	return fmt.Sprintf("%d values (%s)", len(vals), list)
 }
 
 // mapLabels replaces every label by its index in values.
@@ -504,6 +612,12 @@ func formatVec(v []float64) string {
 }
 
 func printCompare(rows []fit.CompareRow, tb *fitTable, f *fitFlags, stdout, stderr io.Writer) error {
+	rows = slices.Clone(rows)
+	for i := range rows {
+		if rows[i].Err != nil {
+			rows[i].Err = fitFlagError(rows[i].Err)
+		}
+	}
 	for _, r := range rows {
 		if r.Posterior != nil {
 			for _, n := range r.Posterior.Notes {
@@ -563,15 +677,17 @@ func writePosterior(path string, post *fit.Posterior, tb *fitTable) error {
 	n, _ := tb.xTrain.Dims()
 	ck.Meta.SetInt(checkpoint.KeyDataSize, int64(n))
 	hp := map[string]any{
-		"model":               string(post.Options.Model),
-		"prior_precision":     post.Options.PriorPrecision,
-		"intercept_precision": post.Options.InterceptPrecision,
-		"intercept":           !post.Options.NoIntercept,
-		"features":            post.Features,
-		"classes":             post.Classes,
-		"seed":                post.Options.Seed,
-		"converged":           post.Converged,
-		"iterations":          post.Iterations,
+		"model":           string(post.Options.Model),
+		"prior_precision": post.Options.PriorPrecision,
+		"intercept":       !post.Options.NoIntercept,
+		"features":        post.Features,
+		"classes":         post.Classes,
+		"seed":            post.Options.Seed,
+		"converged":       post.Converged,
+		"iterations":      post.Iterations,
+	}
+	if !post.Options.NoIntercept {
+		hp["intercept_precision"] = post.Options.InterceptPrecision
 	}
 	if post.Options.Model == fit.ModelMLP {
 		hp["hidden"] = post.Options.Hidden

@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/bayesrule/blr/checkpoint"
+	"github.com/bayesrule/blr/fit"
 )
 
 // writeFiles writes name → contents into a temporary directory and returns
@@ -198,7 +202,14 @@ func TestFitBadInput(t *testing.T) {
 		"x3.txt":   "0 1 1\n1 0 1\n",
 		"y2.txt":   "0\n1\n",
 		"ynew.txt": "0\n5\n1\n0\n1\n1\n",
+		"y1.txt":   "0\n0\n0\n0\n0\n0\n",
+		// scikit-learn's line of counts with a wrong n_features.
+		"sk.csv": "6,3,a,b\n0.1,0.2,0\n0.3,-0.1,1\n-0.2,0.5,0\n0.7,0.1,1\n0.2,0.2,0\n0.9,0.4,1\n",
+		// 1000 rows of one feature and three classes.
+		"rows.csv": "x,y\n" + strings.Repeat("0.1,0\n0.5,1\n0.9,2\n0.3,0\n0.7,1\n", 200),
 	})
+	xy := []string{"--x", f["x.txt"], "--y", f["y.txt"]}
+	with := func(args ...string) []string { return append(append([]string(nil), xy...), args...) }
 	cases := []struct {
 		name string
 		args []string
@@ -206,10 +217,39 @@ func TestFitBadInput(t *testing.T) {
 	}{
 		{"no data", nil, "need the training data"},
 		{"missing file", []string{"--x", "/nonexistent/x", "--y", f["y.txt"]}, "nonexistent"},
-		{"unknown model", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--model", "svm"}, "Model"},
-		{"unknown method", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--method", "mcmc"}, "Method"},
-		{"zero prior", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--prior-precision", "0"}, "PriorPrecision"},
-		{"three labels for logistic", []string{"--x", f["x.txt"], "--y", f["y3.txt"]}, "labels"},
+		{"unknown model", with("--model", "svm"), `--model "svm": unknown`},
+		{"unknown method", with("--method", "mcmc"), `--method "mcmc": unknown`},
+		{"zero prior", with("--prior-precision", "0"), "--prior-precision 0: "},
+		{"three labels for logistic", []string{"--x", f["x.txt"], "--y", f["y3.txt"]}, "labels take 3 values (0, 1, 2): --model logistic needs exactly two"},
+		{"one label for multinomial", []string{"--x", f["x.txt"], "--y", f["y1.txt"], "--model", "multinomial"}, "--classes K"},
+		{"sklearn counts that do not fit", []string{"--data", f["sk.csv"]}, "sk.csv:1: "},
+		// Limits, refused before any allocation or loop of their size.
+		{"classes 99999999999", with("--model", "multinomial", "--classes", "99999999999"), "--classes 99999999999: "},
+		{"classes 1000000000", with("--model", "multinomial", "--classes", "1000000000"), "--classes 1000000000: "},
+		{"classes 1000000", with("--model", "multinomial", "--classes", "1000000"), "--classes 1000000: "},
+		{"classes × columns", with("--model", "multinomial", "--classes", "2000"), "--classes 2000: 2000 classes × 3 coefficients"},
+		{"classes × rows", []string{"--data", f["rows.csv"], "--model", "multinomial", "--classes", "500"}, "--classes 500: 800 rows × 500² classes"},
+		{"mlp classes", with("--model", "mlp", "--classes", "99999999999"), "--classes 99999999999: "},
+		{"mlp weights", with("--model", "mlp", "--classes", "4000", "--hidden", "65536"), "--hidden 65536: the MLP would have"},
+		{"hidden 99999999999", with("--model", "mlp", "--hidden", "99999999999"), "--hidden 99999999999: "},
+		{"test samples", with("--model", "multinomial", "--test-samples", "999999999999"), "--test-samples 999999999999: "},
+		{"train samples", with("--model", "multinomial", "--train-samples", "5000"), "--train-samples 5000: "},
+		{"epochs", with("--method", "ivon", "--epochs", "99999999999"), "--epochs 99999999999: "},
+		{"max iter", with("--max-iter", "99999999999"), "--max-iter 99999999999: "},
+		{"batch size", with("--method", "ivon", "--batch-size", "99999999999"), "--batch-size 99999999999: "},
+		{"noise precision 1e308", with("--model", "linear", "--noise-precision", "1e308"), "--noise-precision 1e+308: "},
+		{"prior precision 1e13", with("--prior-precision", "1e13"), "--prior-precision 1e+13: "},
+		{"intercept precision Inf", with("--intercept-precision", "Inf"), "--intercept-precision +Inf: "},
+		{"tol", with("--tol", "2"), "--tol 2: "},
+		// Flags the model would ignore.
+		{"classes for logistic", with("--classes", "5"), "--classes 5: "},
+		{"classes for linear", with("--model", "linear", "--classes", "3"), "--classes 3: "},
+		{"classes for the regression mlp", with("--model", "mlp", "--regression", "--classes", "3"), "--classes 3: "},
+		{"intercept precision without intercept", with("--no-intercept", "--intercept-precision", "3"), "--intercept-precision 3: "},
+		{"hidden for logistic", with("--hidden", "8"), "--hidden 8: "},
+		{"noise precision for logistic", with("--noise-precision", "2"), "--noise-precision 2: "},
+		{"regression for linear", with("--model", "linear", "--regression"), "--regression: "},
+		{"no intercept for the mlp", with("--model", "mlp", "--no-intercept"), "--no-intercept: "},
 		{"label count", []string{"--x", f["x.txt"], "--y", f["ybad.txt"]}, "rows"},
 		{"non-numeric cell", []string{"--x", f["xnan.txt"], "--y", f["y.txt"]}, "zero"},
 		{"test columns", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--test-x", f["x3.txt"], "--test-y", f["y2.txt"]}, "feature columns"},
@@ -218,7 +258,7 @@ func TestFitBadInput(t *testing.T) {
 		{"half a test set", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--test-x", f["x.txt"]}, "both"},
 		{"both inputs", []string{"--data", f["x.txt"], "--x", f["x.txt"], "--y", f["y.txt"]}, "either"},
 		{"compare with method", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--compare", "--method", "vi"}, "--compare"},
-		{"mlp too large for full vi", []string{"--x", f["x.txt"], "--y", f["y.txt"], "--model", "mlp", "--method", "vi", "--hidden", "2000"}, "MaxMLPFullParams"},
+		{"mlp too large for full vi", with("--model", "mlp", "--method", "vi", "--hidden", "2000"), "--hidden 2000: full-Gaussian VI"},
 		{"stray argument", []string{"--x", f["x.txt"], "--y", f["y.txt"], "extra"}, "unexpected argument"},
 		{"bad flag value", []string{"--prior-precision", "abc"}, "invalid value"},
 	}
@@ -236,7 +276,73 @@ func TestFitBadInput(t *testing.T) {
 			if !strings.Contains(errs, c.want) {
 				t.Errorf("stderr %q lacks %q", errs, c.want)
 			}
+			// The command line names flags, not the library's Go names.
+			for _, goName := range []string{"Classes", "Precision", "Samples", "MaxIter", "Epochs", "BatchSize", "Hidden", "Regression", "NoIntercept",
+				"ModelLinear", "ClassLabels", "ReadSklearnCSV", "SkipRows", "MaxMLPFullParams", "MaxParams"} {
+				if strings.Contains(errs, goName) {
+					t.Errorf("stderr %q names the Go name %q", errs, goName)
+				}
+			}
 		})
+	}
+}
+
+// TestFitFlagError: fitFlagError names the flag of a *fit.OptionError's
+// field, leaves fields without a flag and other errors alone.
+func TestFitFlagError(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&fit.OptionError{Field: "PriorPrecision", Value: 0.0, Reason: "r"}, "--prior-precision 0: r"},
+		{&fit.OptionError{Field: "Method", Value: `"foo"`, Reason: "r"}, `--method "foo": r`},
+		{&fit.OptionError{Field: "Classes", Value: -1, Reason: "r"}, "--classes -1: r"},
+		{fmt.Errorf("wrapped: %w", &fit.OptionError{Field: "Epochs", Value: 7, Reason: "r"}), "--epochs 7: r"},
+		{&fit.OptionError{Field: "Regression", Value: true, Reason: "r"}, "--regression: r"},
+		{&fit.OptionError{Field: "NoisePriorPrecision", Value: -1.0, Reason: "r"}, "fit: NoisePriorPrecision = -1: r"},
+		{errors.New("other"), "other"},
+	} {
+		if got := fitFlagError(tc.err).Error(); got != tc.want {
+			t.Errorf("%v: got %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	// Every field of fit.Options named in the map exists.
+	typ := reflect.TypeOf(fit.Options{})
+	for field := range fitOptionFlags {
+		if _, ok := typ.FieldByName(field); !ok {
+			t.Errorf("fitOptionFlags names %q, which fit.Options lacks", field)
+		}
+	}
+}
+
+// TestFitInterceptPrecisionOut: the checkpoint records the intercept's prior
+// precision only when there is an intercept.
+func TestFitInterceptPrecisionOut(t *testing.T) {
+	f := writeFiles(t, map[string]string{"x.txt": fitFiles["x.txt"], "y.txt": fitFiles["y.txt"]})
+	for _, noIntercept := range []bool{false, true} {
+		out := filepath.Join(t.TempDir(), "post.safetensors")
+		args := []string{"--x", f["x.txt"], "--y", f["y.txt"], "--test-x", f["x.txt"], "--test-y", f["y.txt"], "--method", "map", "--prior-precision", "2", "--out", out}
+		if noIntercept {
+			args = append(args, "--no-intercept")
+		}
+		if code, _, errs := runFitCLI(t, args...); code != 0 {
+			t.Fatalf("no intercept %v: exit %d: %s", noIntercept, code, errs)
+		}
+		ck, err := checkpoint.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hp map[string]any
+		if err := ck.Meta.JSON(checkpoint.KeyHyperparameters, &hp); err != nil {
+			t.Fatal(err)
+		}
+		v, ok := hp["intercept_precision"]
+		if noIntercept && ok {
+			t.Errorf("no intercept: intercept_precision = %v recorded", v)
+		}
+		if !noIntercept && v != 2.0 {
+			t.Errorf("intercept: intercept_precision = %v, want 2 (the prior precision)", v)
+		}
 	}
 }
 
