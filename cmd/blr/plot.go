@@ -15,6 +15,7 @@ import (
 
 	"github.com/bayesrule/blr"
 	"github.com/bayesrule/blr/data"
+	"github.com/bayesrule/blr/fit"
 	"github.com/bayesrule/blr/metrics"
 	"github.com/bayesrule/blr/nn"
 	"github.com/bayesrule/blr/plot"
@@ -454,10 +455,10 @@ func (c moonsNN) check() error {
 		return fmt.Errorf("--adam-lr %g: want a finite value > 0", c.AdamLR)
 	case !finitePos(c.LR):
 		return fmt.Errorf("--lr %g: want a finite value > 0", c.LR)
-	case !finitePos(c.Prior):
-		return fmt.Errorf("--prior-precision %g: want a finite value > 0", c.Prior)
-	case !finitePos(c.H0):
-		return fmt.Errorf("--hess-init %g: want a finite value > 0", c.H0)
+	case !finitePos(c.Prior) || c.Prior > fit.MaxPrecision:
+		return fmt.Errorf("--prior-precision %g: want a value in (0, %g]", c.Prior, fit.MaxPrecision)
+	case !finitePos(c.H0) || c.H0 > fit.MaxPrecision:
+		return fmt.Errorf("--hess-init %g: want a value in (0, %g]", c.H0, fit.MaxPrecision)
 	case c.Samples < 1 || c.Samples > train.MaxSamples:
 		return fmt.Errorf("--samples %d: want 1 … %d", c.Samples, train.MaxSamples)
 	case c.Grid < 10 || c.Grid > 1000:
@@ -532,7 +533,7 @@ func fitMoonsNN(c moonsNN) (*moonsNNFit, error) {
 	}
 	for t := range c.Steps {
 		if _, err := ivon.Step(o, normals); err != nil {
-			return nil, fmt.Errorf("ivon step %d (try a smaller --lr than %g): %w", t+1, c.LR, err)
+			return nil, fmt.Errorf("ivon step %d (--lr %g, --prior-precision %g, --hess-init %g: a smaller --lr usually helps, or the others nearer their defaults): %w", t+1, c.LR, c.Prior, c.H0, err)
 		}
 	}
 	fit.warning = warn.String()
@@ -635,8 +636,8 @@ func plotMoonsNN(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Steps, "steps", c.Steps, "full-batch steps of each optimizer")
 	fs.Float64Var(&c.AdamLR, "adam-lr", c.AdamLR, "Adam's step size")
 	fs.Float64Var(&c.LR, "lr", c.LR, "IVON's step size α")
-	fs.Float64Var(&c.Prior, "prior-precision", c.Prior, "IVON's prior precision P₀ on the summed loss")
-	fs.Float64Var(&c.H0, "hess-init", c.H0, "IVON's initial curvature h₀")
+	fs.Float64Var(&c.Prior, "prior-precision", c.Prior, "IVON's prior precision P₀ on the summed loss (at most 1e12)")
+	fs.Float64Var(&c.H0, "hess-init", c.H0, "IVON's initial curvature h₀ (at most 1e12)")
 	fs.IntVar(&c.Samples, "samples", c.Samples, "networks S in IVON's posterior average")
 	fs.IntVar(&c.Grid, "grid", c.Grid, "grid points along x₁")
 	if _, err := parseFlags(fs, moonsNNUsage, args, "flags only; see blr plot moons --help"); err != nil {

@@ -81,6 +81,8 @@ func TestPlotErrors(t *testing.T) {
 		{[]string{"plot", "extra"}, `"extra"`},
 		{[]string{"plot", "moons", "--steps", "0"}, "--steps 0"},
 		{[]string{"plot", "moons", "--prior-precision", "-1"}, "--prior-precision -1"},
+		{[]string{"plot", "moons", "--prior-precision", "1e308"}, "--prior-precision 1e+308: want a value in (0, 1e+12]"},
+		{[]string{"plot", "moons", "--hess-init", "1e308"}, "--hess-init 1e+308: want a value in (0, 1e+12]"},
 		{[]string{"plot", "moons", "--samples", "0"}, "--samples 0"},
 		{[]string{"plot", "moons", "--grid", "5"}, "--grid 5"},
 	} {
