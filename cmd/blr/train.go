@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bayesrule/blr"
+	"github.com/bayesrule/blr/checkpoint"
 	"github.com/bayesrule/blr/data"
 	"github.com/bayesrule/blr/train"
 	"github.com/schollz/progressbar/v3"
@@ -71,11 +72,15 @@ it off; lenet, which has no batch norm, is refused for them); --schedule cosine 
 run. --hidden 2048,2048,2048 is the MLP of the BayesBiNN paper.
 
 With --out DIR it writes DIR/posterior.safetensors, DIR/metrics.json (with
-a per-epoch "history"), DIR/history.json and the resumable
+a per-epoch "history"), DIR/history.json, DIR/run.json (the evaluation
+flags, the data's place and the training time so far) and the resumable
 DIR/state.safetensors, the state and the posterior at the end of every
-epoch. --stop-after-epoch E ends the run after epoch E as an interruption
-would; blr train --resume DIR continues it with its stored settings (flags
-given again must agree) to the same bytes as a run without a break.
+epoch; a run DIR held before is replaced (its files are removed when the
+new run starts). --stop-after-epoch E ends the run after epoch E as an
+interruption would; blr train --resume DIR continues it with its stored
+settings (flags given again must agree; --ood, --ood-dir, --epoch-eval and
+--data-dir default to the run's) to the same bytes as a run without a
+break.
 
 Defaults are the settings chosen on a 10% validation split
 (bench/validation.md): on Fashion-MNIST the recipes of adam, ivon, vogn and
@@ -181,7 +186,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs.BoolVar(&c.BatchNorm, "batchnorm", false, "a batch norm without affine parameters after every dense layer of the MLP")
 	fs.StringVar(&c.Schedule, "schedule", "", "step-size `schedule`: constant or cosine (α·½(1+cos(πt/T)) at step t of T) (default: the recipe's, else constant)")
 	fs.StringVar(&f.epochEval, "epoch-eval", "point", "evaluate after every epoch for metrics.json's history: point (accuracy and NLL of the point network), full (every metric, both predictives) or none")
-	fs.StringVar(&f.out, "out", "", "output `DIR` (created if needed) for posterior.safetensors, metrics.json and state.safetensors")
+	fs.StringVar(&f.out, "out", "", "output `DIR` (created if needed) for posterior.safetensors, metrics.json and state.safetensors; a run it held is replaced")
 	fs.StringVar(&f.resume, "resume", "", "continue the run whose state is in `DIR`")
 	fs.IntVar(&f.stopAfter, "stop-after-epoch", -1, "end the run after epoch `E`, saving its state (as an interruption would)")
 	fs.StringVar(&f.ood, "ood", "auto", "out-of-distribution set: auto (the other image set, when installed) or none")
@@ -326,6 +331,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg := f.cfg
 	var st *train.State
+	var prev runInfo // what the stored run's earlier processes did
 	if f.resume != "" {
 		if st, err = train.ReadState(f.resume); err != nil {
 			return pathFlag("--resume", err)
@@ -337,6 +343,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if f.out == "" {
 			f.out = f.resume
 		}
+		if prev, err = readRunInfo(f.resume); err != nil {
+			return err
+		}
+		prev.apply(f)
 	}
 	if err := cfg.Validate(); err != nil {
 		return flagError(err)
@@ -347,6 +357,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if f.out != "" {
 		if err := os.MkdirAll(f.out, 0o755); err != nil {
 			return fmt.Errorf("--out %s: %w", f.out, err)
+		}
+		if st == nil {
+			if err := clearRun(f.out, stderr); err != nil {
+				return err
+			}
 		}
 	}
 	// The OOD set first: loading it reads (and drops) its training half too,
@@ -415,9 +430,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	case "full":
 		t.SetEpochEval(testSet, ood, true)
 	}
-	saved := false // whether f.out holds the current state
-	if f.stopAfter == 0 && t.Steps() == 0 && f.out != "" {
+	saved := false         // whether f.out holds the current state
+	save := func() error { // the state, then what the run did so far
 		if err := t.Save(f.out); err != nil {
+			return err
+		}
+		return prev.with(f, t).write(f.out)
+	}
+	if f.out != "" && st == nil {
+		if err := prev.with(f, t).write(f.out); err != nil {
+			return err
+		}
+	}
+	if f.stopAfter == 0 && t.Steps() == 0 && f.out != "" {
+		if err := save(); err != nil {
 			return err
 		}
 		saved = true
@@ -440,7 +466,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stderr)
 		if f.out != "" {
-			if err := t.Save(f.out); err != nil {
+			if err := save(); err != nil {
 				return err
 			}
 			saved = true
@@ -462,12 +488,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	images, elapsed := t.Throughput()
-	rep := train.NewReport(c, trainSet.N, t.Steps(), e, images, elapsed)
+	total := prev.with(f, t) // the whole run's training loop, over every process
+	rep := train.NewReport(c, trainSet.N, t.Steps(), e, total.Images, time.Duration(total.TrainSeconds*float64(time.Second)))
 	rep.History = t.History()
 	if f.out != "" {
 		if !saved { // a finished run resumed into another directory
-			if err := t.Save(f.out); err != nil {
+			if err := save(); err != nil {
 				return err
 			}
 		}
@@ -558,6 +584,99 @@ func loadOOD(name, mode, dir string, size int, stderr io.Writer) (*data.Set, err
 		fmt.Fprintf(stderr, "blr: the out-of-distribution set %s is not installed (%s, or pass --ood-dir); ood_auroc is null\n", train.OODName(name), hint)
 	}
 	return ood, nil
+}
+
+// RunFile, beside a run's state, holds what the state does not: the flags
+// that choose the evaluation and the data's place (so that --resume uses
+// them again), and the training loop's time and images over every process
+// of the run (so that metrics.json reports the whole run's speed).
+const RunFile = "run.json"
+
+// runInfo is RunFile's content.
+type runInfo struct {
+	OOD          string  `json:"ood"`
+	OODDir       string  `json:"ood_dir"`
+	EpochEval    string  `json:"epoch_eval"`
+	DataDir      string  `json:"data_dir"`
+	TrainSeconds float64 `json:"train_seconds"`
+	Images       int64   `json:"train_images"`
+}
+
+// readRunInfo reads dir's RunFile; a run saved before it existed has none,
+// and then nothing is stored.
+func readRunInfo(dir string) (runInfo, error) {
+	var r runInfo
+	b, err := os.ReadFile(filepath.Join(dir, RunFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, nil
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &r)
+	}
+	if err == nil && (r.TrainSeconds < 0 || r.Images < 0 || math.IsNaN(r.TrainSeconds)) {
+		err = errors.New("negative training time or images")
+	}
+	if err != nil {
+		return r, fmt.Errorf("--resume %s: %s: %w", dir, RunFile, err)
+	}
+	return r, nil
+}
+
+// apply sets the flags of r that were not given with --resume.
+func (r runInfo) apply(f *trainFlags) {
+	for _, x := range []struct {
+		name   string
+		flag   *string
+		stored string
+	}{
+		{"ood", &f.ood, r.OOD},
+		{"ood-dir", &f.oodDir, r.OODDir},
+		{"epoch-eval", &f.epochEval, r.EpochEval},
+		{"data-dir", &f.dataDir, r.DataDir},
+	} {
+		if !f.set[x.name] && x.stored != "" {
+			*x.flag = x.stored
+		}
+	}
+}
+
+// with is r after this process's training: its flags and the time and
+// images of its training loop added to r's.
+func (r runInfo) with(f *trainFlags, t *train.Trainer) runInfo {
+	images, elapsed := t.Throughput()
+	return runInfo{OOD: f.ood, OODDir: f.oodDir, EpochEval: f.epochEval, DataDir: f.dataDir,
+		TrainSeconds: r.TrainSeconds + elapsed.Seconds(), Images: r.Images + images}
+}
+
+func (r runInfo) write(dir string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err == nil {
+		err = checkpoint.WriteAtomic(filepath.Join(dir, RunFile), append(b, '\n'))
+	}
+	if err != nil {
+		return fmt.Errorf("--out %s: %s: %w", dir, RunFile, err)
+	}
+	return nil
+}
+
+// clearRun removes the files of a run that dir holds before a new run is
+// written there, so that none of them can be mixed with the new run's (a
+// history of one with the state of the other, after an interruption).
+func clearRun(dir string, stderr io.Writer) error {
+	if _, err := os.Stat(filepath.Join(dir, train.StateFile)); err == nil {
+		fmt.Fprintf(stderr, "blr train: replacing the run in %s (blr train --resume %s would have continued it)\n", dir, dir)
+	}
+	for _, name := range []string{train.StateFile, train.HistoryFile, train.PosteriorFile, train.MetricsFile, RunFile} {
+		// The file, and the temporary files of writes that a crash cut
+		// short (checkpoint.WriteAtomic's NAME.tmp-*).
+		tmps, _ := filepath.Glob(filepath.Join(dir, name+".tmp-*"))
+		for _, p := range append(tmps, filepath.Join(dir, name)) {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("--out %s: %w", dir, err)
+			}
+		}
+	}
+	return nil
 }
 
 // setError names the flag that chose a data set in an error of

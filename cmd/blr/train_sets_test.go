@@ -4,8 +4,11 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/bayesrule/blr/train"
 )
 
 // writeLabels writes n labels 0…9 as an IDX file in dir.
@@ -89,5 +92,60 @@ func TestRefusedStepNamesFlags(t *testing.T) {
 	code, _, errs := runCLI(t, tiny("--epochs", "1", "--ood", "none", "--lr", "1e308")...)
 	if code != 1 || !strings.Contains(errs, "refused") || !strings.Contains(errs, "a smaller --lr") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+}
+
+// TestResumeKeepsRunFlags: --resume uses the stored run's --ood and
+// --epoch-eval (it fell back to their defaults, adding OOD scores and
+// per-epoch test scores an uninterrupted run did not have), and a resumed
+// finished run keeps the whole run's training time (it reported 0).
+func TestResumeKeepsRunFlags(t *testing.T) {
+	flags := []string{"--epochs", "2", "--ood", "none", "--epoch-eval", "none"}
+	whole, part := t.TempDir(), t.TempDir()
+	mustRun(t, tiny(append(flags, "--out", whole)...)...)
+	mustRun(t, tiny(append(flags, "--out", part, "--stop-after-epoch", "1")...)...)
+	mustRun(t, "train", "--resume", part)
+	a, b := readMetrics(t, whole), readMetrics(t, part)
+	for _, m := range []map[string]any{a, b} {
+		delete(m, "train_seconds")
+		delete(m, "images_per_second")
+		for _, r := range m["history"].([]any) {
+			delete(r.(map[string]any), "seconds")
+		}
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("resumed run's metrics differ from the uninterrupted run's:\n got %v\nwant %v", b, a)
+	}
+
+	before := readMetrics(t, whole)
+	mustRun(t, "train", "--resume", whole) // a finished run
+	after := readMetrics(t, whole)
+	if s0, s1 := before["train_seconds"].(float64), after["train_seconds"].(float64); !(s0 > 0) || s1 != s0 {
+		t.Errorf("train_seconds %v after resuming a finished run, %v before", s1, s0)
+	}
+}
+
+// TestFreshRunReplacesOld: a new run into a directory that holds another
+// run removes that run's files first (and the temporary files of its
+// interrupted writes), so that an interruption cannot leave one run's
+// history beside the other's state.
+func TestFreshRunReplacesOld(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{train.StateFile, train.HistoryFile, train.PosteriorFile, train.MetricsFile, RunFile, "notes.txt",
+		train.StateFile + ".tmp-123456"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stderr strings.Builder
+	if err := clearRun(dir, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != "notes.txt" {
+		t.Errorf("left %v, want only the user's notes.txt", ents)
+	}
+	if !strings.Contains(stderr.String(), "replacing the run in "+dir) {
+		t.Errorf("no note: %q", stderr.String())
 	}
 }
