@@ -203,7 +203,9 @@ type DiagOptions struct {
 	// with Sample); ĝ and ĥ are their averages.
 	Samples int
 	// Temperature τ > 0 scales the posterior variance (τ = 1 is the
-	// posterior; τ < 1 a cold one).
+	// posterior; τ < 1 a cold one). With Sample, the initial precision
+	// N(h₀+δ)/τ and its reciprocal must be finite and positive in the
+	// engine's float type F (a *ConfigError from NewDiag otherwise).
 	Temperature float64
 	// Sqrt uses φ(h) = √h in the denominator (Adam-like); otherwise φ(h) = h
 	// (Newton-like).
@@ -323,6 +325,9 @@ type prefetch[F Float] struct {
 // validated; an invalid one gives a *ConfigError naming it and its value.
 func NewDiag[F Float](params []F, opt DiagOptions) (*Diag[F], error) {
 	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkInitialPrecision[F](&opt); err != nil {
 		return nil, err
 	}
 	if len(params) == 0 {
@@ -448,6 +453,39 @@ func (o *DiagOptions) validate() error {
 		return bad("HessInit", o.HessInit, fmt.Sprintf("HessInit + δ = %g must be > 0 to sample (σ² = τ/(N(h+δ)))", o.HessInit+delta))
 	}
 	return nil
+}
+
+// checkInitialPrecision refuses, when o samples, settings whose initial
+// posterior precision N(h₀+δ)/τ, computed in F as the first draw computes
+// it, is not finite and positive with a finite reciprocal (the variance):
+// within the bounds on Config this takes a Temperature so small that the
+// precision overflows, a DataSize so small that δ = PriorPrecision/DataSize
+// does, or a HessInit + δ so small that the variance does. The error names
+// the field most likely at fault and gives all four.
+func checkInitialPrecision[F Float](o *DiagOptions) error {
+	if !o.Sample {
+		return nil
+	}
+	delta := 0.0
+	if o.PriorPrecision > 0 {
+		delta = o.PriorPrecision / o.DataSize
+	}
+	d, nt := F(delta), F(o.DataSize/o.Temperature)
+	p := nt * (F(o.HessInit) + d)
+	if p > 0 && finite(p) && finite(1/p) {
+		return nil
+	}
+	field, value, fix := "HessInit", o.HessInit, "raise HessInit or PriorPrecision, or lower Temperature"
+	switch {
+	case !finite(d):
+		field, value, fix = "DataSize", o.DataSize, "raise DataSize (the number of training examples) or lower PriorPrecision"
+	case !finite(nt) || !finite(p):
+		field, value, fix = "Temperature", o.Temperature, "raise Temperature"
+	}
+	return &ConfigError{Field: field, Value: value, Reason: fmt.Sprintf(
+		"the initial posterior precision N(h₀+δ)/τ = DataSize·(HessInit + PriorPrecision/DataSize)/Temperature = %g·(%g + %g/%g)/%g is %.3g in %T, "+
+			"which is not finite and positive with a finite reciprocal (the variance); %s",
+		o.DataSize, o.HessInit, o.PriorPrecision, o.DataSize, o.Temperature, float64(p), p, fix)}
 }
 
 // isFinite reports whether x is neither NaN nor ±Inf.

@@ -25,12 +25,21 @@ const Off = -1.0
 // precision of the prior N(0, P₀⁻¹) on the summed loss Σᵢℓᵢ (P₀ = 1 is a
 // standard normal prior on every weight), and the weight decay is derived
 // from it, δ = P₀/N. The posterior precision is N(h+δ)/τ.
+//
+// Limits: DataSize ≤ MaxDataSize (10¹⁵), PriorPrecision and HessInit ≤
+// MaxPrecision (10¹²), Temperature ≤ MaxTemperature (10⁶); for the sampling
+// optimizers the initial precision N(h₀+δ)/τ and its reciprocal must also
+// be finite and positive in the parameters' float type (see
+// DiagOptions.Temperature). A value beyond them is a *ConfigError from the
+// constructor, naming the field.
 type Config struct {
 	// DataSize is N, the number of training examples (after augmentation, if
 	// each augmented copy counts as data). The Bayesian optimizers require
-	// it; the others need it only with a PriorPrecision.
+	// it; the others need it only with a PriorPrecision. At most
+	// MaxDataSize.
 	DataSize float64
 	// PriorPrecision is P₀ on the summed-loss scale; weight decay δ = P₀/N.
+	// At most MaxPrecision.
 	PriorPrecision float64
 	// LR is the step size α of the mean.
 	LR float64
@@ -38,7 +47,7 @@ type Config struct {
 	Beta1 float64
 	// Beta2 is the curvature average's weight (RMSprop: torch's alpha).
 	Beta2 float64
-	// HessInit is h₀, the initial curvature.
+	// HessInit is h₀, the initial curvature, at most MaxPrecision.
 	HessInit float64
 	// Eps is the ε added to the denominator.
 	Eps float64
@@ -51,11 +60,46 @@ type Config struct {
 	Curvature CurvatureKind
 	// ClipRadius clips each entry of the preconditioned step (IVON).
 	ClipRadius float64
-	// Temperature τ scales the posterior variance (1: the posterior).
+	// Temperature τ scales the posterior variance (1: the posterior), at
+	// most MaxTemperature.
 	Temperature float64
 	// Warn receives warnings (h cannot learn in Steps; Steps unknown), if
 	// not nil.
 	Warn io.Writer
+}
+
+// Limits on the scales of a Config, far beyond any real use, so that an
+// absurd value is refused by the constructor, naming the field, rather than
+// by a later Step as a posterior precision N(h+δ)/τ that overflows.
+// NewDiag, the engine, does not apply them (only its check of the initial
+// precision).
+const (
+	// MaxDataSize bounds Config.DataSize: 10¹⁵ examples.
+	MaxDataSize = 1e15
+	// MaxPrecision bounds Config.PriorPrecision and Config.HessInit: a
+	// prior standard deviation of 10⁻⁶, a curvature of 10¹² per example.
+	MaxPrecision = 1e12
+	// MaxTemperature bounds Config.Temperature.
+	MaxTemperature = 1e6
+)
+
+// checkBounds fails for the first field of opt (filled from a Config)
+// above its limit.
+func (r *resolver) checkBounds(opt *DiagOptions) {
+	for _, b := range []struct {
+		field    string
+		v, limit float64
+		name     string
+	}{
+		{"DataSize", opt.DataSize, MaxDataSize, "MaxDataSize"},
+		{"PriorPrecision", opt.PriorPrecision, MaxPrecision, "MaxPrecision"},
+		{"HessInit", opt.HessInit, MaxPrecision, "MaxPrecision"},
+		{"Temperature", opt.Temperature, MaxTemperature, "MaxTemperature"},
+	} {
+		if b.v > b.limit {
+			r.fail(b.field, b.v, fmt.Sprintf("must be at most %g (%s)", b.limit, b.name))
+		}
+	}
 }
 
 // checker keeps the first configuration error of one optimizer's
@@ -199,6 +243,7 @@ func (r *resolver) beta2FromSteps() float64 {
 
 // build finishes: the first resolution error, else NewDiag.
 func build[F Float](r *resolver, params []F, opt DiagOptions) (*Diag[F], error) {
+	r.checkBounds(&opt)
 	if r.err != nil {
 		return nil, r.err
 	}

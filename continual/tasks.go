@@ -78,7 +78,13 @@ func NewSplit(trainSet, testSet *data.Set, tasks int) (*Benchmark, error) {
 			return nil, fmt.Errorf("continual: split task %d: %w", k+1, err)
 		}
 		if tr.N == 0 || te.N == 0 {
-			return nil, &ConfigError{Field: "train-size", Value: trainSet.N,
+			// Name the set that is short: the training set when it lacks
+			// the digits, else the test set.
+			field, value := "train-size", trainSet.N
+			if tr.N > 0 {
+				field, value = "test-size", testSet.N
+			}
+			return nil, &ConfigError{Field: field, Value: value,
 				Reason: fmt.Sprintf("split task %d (digits %d, %d) has %d training and %d test images; want at least one of each", k+1, pair[0], pair[1], tr.N, te.N)}
 		}
 		b.Tasks = append(b.Tasks, Task{Name: fmt.Sprintf("task %d (digits %d/%d)", k+1, pair[0], pair[1]), Train: tr, Test: te, Head: k})

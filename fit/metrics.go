@@ -41,6 +41,9 @@ func (p *Posterior) Evaluate(x *mat.Dense, y []float64) (Metrics, error) {
 		}
 		return regressionMetrics(mean, logp, y), nil
 	}
+	if err := checkX("test x", x); err != nil {
+		return Metrics{}, err
+	}
 	n, _ := x.Dims()
 	model := p.Options.Model
 	if model == ModelMLP {

@@ -79,12 +79,17 @@ func design(x *mat.Dense, noIntercept bool) *mat.Dense {
 	return out
 }
 
-// checkX returns a *DataError for an empty design or a non-finite entry.
+// checkX returns a *DataError for an empty design (nil, zero-sized, or a
+// view of 0 rows or 0 columns, which gonum's constructors refuse) or a
+// non-finite entry.
 func checkX(name string, x *mat.Dense) error {
 	if x == nil || x.IsEmpty() {
 		return &DataError{Field: name, Value: "empty", Reason: "need at least one row and one column"}
 	}
-	n, _ := x.Dims()
+	n, c := x.Dims()
+	if n == 0 || c == 0 {
+		return &DataError{Field: name, Value: fmt.Sprintf("%d×%d", n, c), Reason: "need at least one row and one column"}
+	}
 	for i := range n {
 		for j, v := range x.RawRowView(i) {
 			if v-v != 0 { // NaN or ±Inf

@@ -22,7 +22,12 @@
 // Every function checks its input: mismatched lengths, an empty input, a
 // label outside [0, C), and probabilities that are NaN, negative, above 1 or
 // whose row does not sum to 1 within [ProbTolerance] give an [*InputError]
-// wrapping [ErrInput], never a panic or a NaN result.
+// wrapping [ErrInput], never a panic or a NaN result. No result is
+// infinite except where a function's doc says so: RMSE is +Inf only when
+// the true value exceeds the largest float64, and the Gaussian
+// log-likelihoods are −Inf when an example's log density lies below
+// −math.MaxFloat64 (its density is 0 in float64, under every sample for
+// the mixture: a variance far too small for the error).
 package metrics
 
 import (
@@ -257,11 +262,15 @@ func ece(bs []Bin, n int) float64 {
 }
 
 // PredictiveEntropy returns each example's entropy −Σ_c p_c log p_c in nats
-// (0·log 0 = 0), for rows of classes probabilities.
+// (0·log 0 = 0), for rows of classes probabilities. An empty p is an
+// *InputError, as for the other functions.
 func PredictiveEntropy(p []float64, classes int) ([]float64, error) {
 	const fn = "PredictiveEntropy"
 	if classes < 1 {
 		return nil, &InputError{Func: fn, Field: "classes", Index: -1, Reason: fmt.Sprintf("%d classes; need at least 1", classes)}
+	}
+	if len(p) == 0 {
+		return nil, &InputError{Func: fn, Field: "p", Index: -1, Reason: "no examples"}
 	}
 	if len(p)%classes != 0 {
 		return nil, &InputError{Func: fn, Field: "len(p)", Index: -1, Reason: fmt.Sprintf("%d is not a multiple of %d classes", len(p), classes)}
@@ -368,7 +377,10 @@ func checkPair(fn, an, bn string, a, b []float64) error {
 	return nil
 }
 
-// RMSE returns the root mean squared error √(mean (predᵢ − yᵢ)²).
+// RMSE returns the root mean squared error √(mean (predᵢ − yᵢ)²). It is
+// finite whenever the true value is at most math.MaxFloat64 (errors whose
+// squares overflow or underflow are rescaled), and +Inf only when it is
+// larger, which takes errors near 2·math.MaxFloat64.
 func RMSE(pred, y []float64) (float64, error) {
 	if err := checkPair("RMSE", "pred", "y", pred, y); err != nil {
 		return 0, err
@@ -378,12 +390,64 @@ func RMSE(pred, y []float64) (float64, error) {
 		d := pred[i] - y[i]
 		s += d * d
 	}
+	switch {
+	case math.IsInf(s, 1):
+		return scaledRMSE(pred, y, 0.5), nil
+	case s < 0x1p-1000: // some squares may have lost digits to underflow
+		return scaledRMSE(pred, y, 1), nil
+	}
 	return math.Sqrt(s / float64(len(y))), nil
+}
+
+// scaledRMSE is RMSE computed without overflow or underflow: with the
+// errors hᵢ = c·predᵢ − c·yᵢ, c = ½ when predᵢ − yᵢ may overflow and 1
+// otherwise (halving a subnormal loses digits), and M = max |hᵢ|, it is
+// (M/c)·√(mean (hᵢ/M)²).
+func scaledRMSE(pred, y []float64, c float64) float64 {
+	big := 0.0
+	for i := range y {
+		big = max(big, math.Abs(c*pred[i]-c*y[i]))
+	}
+	if big == 0 {
+		return 0
+	}
+	s := 0.0
+	for i := range y {
+		r := (c*pred[i] - c*y[i]) / big
+		s += r * r
+	}
+	return big * math.Sqrt(s/float64(len(y))) / c
+}
+
+// meanOf returns the mean of terms(i) over i < n: the plain sum divided by
+// n, or, when that sum overflows, the sum of the terms divided by n first,
+// so that the mean is −Inf only when a term is (or the mean itself
+// overflows).
+func meanOf(n int, term func(i int) float64) float64 {
+	s := 0.0
+	for i := range n {
+		s += term(i)
+	}
+	if !math.IsInf(s, -1) {
+		return s / float64(n)
+	}
+	s = 0
+	for i := range n {
+		t := term(i)
+		if math.IsInf(t, -1) {
+			return t
+		}
+		s += t / float64(n)
+	}
+	return s
 }
 
 // GaussianLogLik returns the mean Gaussian test log-likelihood in nats,
 // mean over i of log N(yᵢ; meanᵢ, varianceᵢ), for a predictive Gaussian per
-// example. Variances must be positive and finite.
+// example. Variances must be positive and finite. The result is −Inf when
+// some yᵢ lies so far from meanᵢ for its variance that its log density
+// −½log(2π·varianceᵢ) − (yᵢ−meanᵢ)²/(2·varianceᵢ) is below
+// −math.MaxFloat64; it is never NaN or +Inf.
 func GaussianLogLik(mean, variance, y []float64) (float64, error) {
 	const fn = "GaussianLogLik"
 	if err := checkPair(fn, "mean", "y", mean, y); err != nil {
@@ -392,18 +456,16 @@ func GaussianLogLik(mean, variance, y []float64) (float64, error) {
 	if err := checkVariance(fn, "variance", variance, len(y)); err != nil {
 		return 0, err
 	}
-	s := 0.0
-	for i := range y {
-		s += logNormal(y[i], mean[i], variance[i])
-	}
-	return s / float64(len(y)), nil
+	return meanOf(len(y), func(i int) float64 { return logNormal(y[i], mean[i], variance[i]) }), nil
 }
 
 // GaussianMixtureLogLik returns the mean test log-likelihood in nats of an
 // equal-weight mixture of S Gaussians per example, as a Monte Carlo
 // posterior predictive gives: mean over i of
 // log (1/S) Σₛ N(yᵢ; means[s][i], variances[s][i]), computed stably with
-// log-sum-exp. means and variances have S rows of len(y).
+// log-sum-exp. means and variances have S rows of len(y). The result is
+// −Inf when some yᵢ has a log density below −math.MaxFloat64 under every
+// one of the S Gaussians (see GaussianLogLik); it is never NaN or +Inf.
 func GaussianMixtureLogLik(means, variances [][]float64, y []float64) (float64, error) {
 	const fn = "GaussianMixtureLogLik"
 	if len(means) == 0 || len(means) != len(variances) {
@@ -418,7 +480,7 @@ func GaussianMixtureLogLik(means, variances [][]float64, y []float64) (float64, 
 			return 0, err
 		}
 	}
-	total := 0.0
+	rows := make([]float64, len(y))
 	lp := make([]float64, len(means))
 	for i := range y {
 		m := math.Inf(-1)
@@ -426,13 +488,16 @@ func GaussianMixtureLogLik(means, variances [][]float64, y []float64) (float64, 
 			lp[s] = logNormal(y[i], means[s][i], variances[s][i])
 			m = max(m, lp[s])
 		}
+		if math.IsInf(m, -1) { // a zero density under every sample: exp(v−m) would be NaN
+			return m, nil
+		}
 		sum := 0.0
 		for _, v := range lp {
 			sum += math.Exp(v - m)
 		}
-		total += m + math.Log(sum/float64(len(means)))
+		rows[i] = m + math.Log(sum/float64(len(means)))
 	}
-	return total / float64(len(y)), nil
+	return meanOf(len(y), func(i int) float64 { return rows[i] }), nil
 }
 
 func checkVariance(fn, name string, v []float64, n int) error {
@@ -447,7 +512,20 @@ func checkVariance(fn, name string, v []float64, n int) error {
 	return nil
 }
 
+// logNormal is log N(y; m, v) for finite y, m and a positive finite v:
+// finite, or −Inf when it lies below −math.MaxFloat64; never NaN.
 func logNormal(y, m, v float64) float64 {
 	d := y - m
-	return -0.5*math.Log(2*math.Pi*v) - d*d/(2*v)
+	lv := math.Log(2 * math.Pi * v)
+	if math.IsInf(lv, 1) { // 2πv overflows
+		lv = math.Log(2*math.Pi) + math.Log(v)
+	}
+	q := d * d / v / 2 // (y−m)²/(2v); not /(2*v): 2v may overflow to make Inf/Inf
+	if math.IsInf(q, 1) {
+		// y−m or its square overflowed: q = a² with a = |y/2 − m/2|·√2/√v,
+		// which overflows only when q does.
+		a := math.Abs(y/2-m/2) / math.Sqrt(v) * math.Sqrt2
+		q = a * a
+	}
+	return -0.5*lv - q
 }

@@ -61,6 +61,12 @@ type Posterior struct {
 	Engine string
 }
 
+// errNilPosterior is the *ConfigError for a nil *Posterior passed as what
+// ("posterior", "posteriors[2]").
+func errNilPosterior(what string) error {
+	return &ConfigError{Field: what, Value: "nil", Reason: "no posterior (a nil *Posterior); pass one from ReadPosterior or Trainer.Posterior"}
+}
+
 // Posterior returns a copy of the current posterior.
 func (t *Trainer) Posterior() *Posterior {
 	p := &Posterior{Config: t.Config(), DataSize: t.set.N, Steps: t.step, Engine: t.Settings()}
@@ -111,8 +117,11 @@ func (p *Posterior) SampleComponent(s int) int {
 // (dropout); and "buffers" with batch norm (of shape [K, B] for a mixture,
 // component k's statistics in row k). Metadata: algorithm, family,
 // hyperparameters (the Config), data_size, step, model and, when known,
-// engine.
+// engine. A nil p gives a *ConfigError.
 func (p *Posterior) WriteFile(path string) error {
+	if p == nil {
+		return errNilPosterior("posterior")
+	}
 	m, err := commonMeta(&p.Config, p.DataSize, p.Steps)
 	if err != nil {
 		return fmt.Errorf("train: saving the posterior: %w", err)
@@ -254,8 +263,11 @@ func ReadPosterior(path string) (*Posterior, error) {
 // variances (the batch norms' running variances too) are ≥ 0, mixture
 // weights are ≥ 0 and sum to 1, a Bernoulli
 // posterior's mode is sign λ, and a dropout posterior's drop
-// probabilities are those of its network.
+// probabilities are those of its network. A nil p gives a *ConfigError.
 func (p *Posterior) Check() error {
+	if p == nil {
+		return errNilPosterior("posterior")
+	}
 	net, err := newNetwork(&p.Config)
 	if err != nil {
 		return err
@@ -397,8 +409,12 @@ func (p *Posterior) PointWeights() (nets [][]float32, weights []float64) {
 // component s mod K (SampleComponent), weighted so that component k
 // carries π_k (mixture); with batch norm, network s predicts with
 // ComponentBuffers(SampleComponent(s)).
-// It returns an error wrapping ErrImproper when a precision is not positive.
+// It returns an error wrapping ErrImproper when a precision is not positive,
+// and a *ConfigError for a nil p.
 func (p *Posterior) SampleWeights(dst []float32, s, S int, seed uint64) ([]float32, float64, error) {
+	if p == nil {
+		return nil, 0, errNilPosterior("posterior")
+	}
 	sm, err := p.sampler(S, seed)
 	if err != nil {
 		return nil, 0, err
@@ -593,8 +609,11 @@ var ErrImproper = errors.New("train: the posterior cannot be sampled")
 // of the posterior's Config (NewPredictionNetwork: no dropout layers) in
 // evaluation mode, with the posterior's batch-norm statistics (a mixture's
 // networks each with their component's, ComponentBuffers). The result
-// does not depend on GOMAXPROCS.
+// does not depend on GOMAXPROCS. A nil p gives a *ConfigError.
 func (p *Posterior) Evaluate(test, ood *data.Set, samples int, seed uint64) (*Evaluation, error) {
+	if p == nil {
+		return nil, errNilPosterior("posterior")
+	}
 	return EvaluateEnsemble([]*Posterior{p}, test, ood, samples, seed)
 }
 
@@ -603,9 +622,17 @@ func (p *Posterior) Evaluate(test, ood *data.Set, samples int, seed uint64) (*Ev
 // average of the members' point predictives and its posterior average the
 // average of their posterior averages over samples networks each (see
 // Posterior.Evaluate). One posterior gives exactly Posterior.Evaluate.
+//
+// An empty ps, or a nil posterior in it, gives a *ConfigError (naming
+// posteriors[i]).
 func EvaluateEnsemble(ps []*Posterior, test, ood *data.Set, samples int, seed uint64) (*Evaluation, error) {
 	if len(ps) == 0 {
 		return nil, &ConfigError{Field: "posterior", Value: 0, Reason: "no posterior to evaluate"}
+	}
+	for i, p := range ps {
+		if p == nil {
+			return nil, errNilPosterior(fmt.Sprintf("posteriors[%d]", i))
+		}
 	}
 	nets := make([]*nn.Network[float32], len(ps))
 	for i, p := range ps {

@@ -53,6 +53,9 @@ func (pr *Prediction) Class(i int) (int, float64) {
 // that are empty, not whole images or not finite give a *ConfigError naming
 // the value. The result does not depend on GOMAXPROCS.
 func (p *Posterior) Predict(x []float32, samples int, seed uint64) (*Prediction, error) {
+	if p == nil {
+		return nil, errNilPosterior("posterior")
+	}
 	if samples < 0 || samples > MaxSamples {
 		return nil, &ConfigError{Field: "test-samples", Value: samples, Reason: fmt.Sprintf("must lie in [0, %d]", MaxSamples)}
 	}
