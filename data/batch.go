@@ -60,7 +60,10 @@ func (bt *Batcher) Next() (idx []int, ok bool) {
 		bt.order = EpochOrder(bt.n, bt.seed, bt.epoch)
 		return nil, false
 	}
-	end := min(bt.pos+bt.b, bt.n)
+	end := bt.n
+	if bt.b < bt.n-bt.pos { // not bt.pos+bt.b < bt.n: that overflows when B is near MaxInt
+		end = bt.pos + bt.b
+	}
 	idx = bt.order[bt.pos:end:end]
 	bt.pos = end
 	return idx, true
@@ -83,8 +86,10 @@ func (bt *Batcher) B() int { return bt.b }
 // Seed returns the seed.
 func (bt *Batcher) Seed() uint64 { return bt.seed }
 
-// BatchesPerEpoch returns ⌈N/B⌉, the number of batches in each epoch.
-func (bt *Batcher) BatchesPerEpoch() int { return (bt.n + bt.b - 1) / bt.b }
+// BatchesPerEpoch returns ⌈N/B⌉, the number of batches in each epoch
+// (≥ 1: N ≥ 1). It is computed as (N−1)/B + 1, which cannot overflow
+// whatever B is.
+func (bt *Batcher) BatchesPerEpoch() int { return (bt.n-1)/bt.b + 1 }
 
 // Seek restores the state that Epoch() = epoch and Position() = pos
 // describe, so that the batches that follow are those a Batcher that had

@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"testing"
 )
@@ -124,6 +125,30 @@ func TestNewBatcherErrors(t *testing.T) {
 	for _, c := range [][2]int{{0, 1}, {-1, 1}, {5, 0}, {5, -2}} {
 		if _, err := NewBatcher(c[0], c[1], 0); !errors.Is(err, ErrInvalid) {
 			t.Errorf("NewBatcher(%d, %d): err = %v", c[0], c[1], err)
+		}
+	}
+}
+
+// TestBatcherHugeBatch: a batch size near MaxInt used to overflow ⌈N/B⌉ to
+// 0 (and the slice end in Next to a negative index); one batch holds the
+// whole epoch.
+func TestBatcherHugeBatch(t *testing.T) {
+	for _, b := range []int{math.MaxInt, math.MaxInt - 1, math.MaxInt/2 + 1} {
+		for _, n := range []int{1, 7, 200} {
+			bt, err := NewBatcher(n, b, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := bt.BatchesPerEpoch(); got != 1 {
+				t.Errorf("n=%d b=%d: BatchesPerEpoch = %d, want 1", n, b, got)
+			}
+			if err := bt.Seek(0, n/2); err != nil {
+				t.Fatal(err)
+			}
+			batches := epochBatches(bt)
+			if len(batches) != 1 || len(batches[0]) != n-n/2 {
+				t.Errorf("n=%d b=%d from position %d: %d batches, want one of %d", n, b, n/2, len(batches), n-n/2)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package expfam
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -14,19 +15,22 @@ import (
 //
 // Layout: T(θ) = (log θ, log(1−θ)) and λ = (α−1, β−1), so the base measure is
 // h ≡ 1 and EntropyGrad is −λ. Then A(λ) = log B(α, β) and
-// μ = (ψ(α) − ψ(α+β), ψ(β) − ψ(α+β)). The domain is α > 0, β > 0, α+β finite.
+// μ = (ψ(α) − ψ(α+β), ψ(β) − ψ(α+β)). The domain is α > 0, β > 0 with
+// α+β ≤ MaxShape.
 //
 // The zero value is Beta(1, 1), the uniform law.
 type Beta struct {
 	lam [2]float64
 }
 
-// NewBeta returns Beta(a, b). Both must be positive and finite.
+// NewBeta returns Beta(a, b). Both must be positive, large enough that
+// a−1 and b−1 do not round to −1 (above 2⁻⁵⁴ ≈ 5.6e-17), and a+b at most
+// MaxShape; otherwise it returns a *DomainError.
 func NewBeta(a, b float64) (*Beta, error) {
-	if err := famPositive("Beta", "alpha", a); err != nil {
+	if err := famShape("Beta", "alpha", a); err != nil {
 		return nil, err
 	}
-	if err := famPositive("Beta", "beta", b); err != nil {
+	if err := famShape("Beta", "beta", b); err != nil {
 		return nil, err
 	}
 	q := &Beta{}
@@ -69,18 +73,19 @@ func (q *Beta) EntropyGrad(dst []float64) []float64 {
 	return dst
 }
 
-// SetNatural sets λ; it needs both entries finite and > −1 (α, β > 0), with
-// α+β finite. Otherwise it returns a *DomainError and leaves q unchanged.
+// SetNatural sets λ; it needs both entries in (−1, MaxShape] (α, β > 0),
+// with α+β ≤ MaxShape. Otherwise it returns a *DomainError and leaves q
+// unchanged.
 func (q *Beta) SetNatural(lam []float64) error {
 	checkLen(len(lam), 2)
-	if err := famGreater("Beta", "λ[0] (alpha−1)", lam[0], -1); err != nil {
+	if err := famShapeNatural("Beta", "λ[0] (alpha−1)", lam[0]); err != nil {
 		return err
 	}
-	if err := famGreater("Beta", "λ[1] (beta−1)", lam[1], -1); err != nil {
+	if err := famShapeNatural("Beta", "λ[1] (beta−1)", lam[1]); err != nil {
 		return err
 	}
-	if s := lam[0] + lam[1] + 2; math.IsInf(s, 1) {
-		return &DomainError{Family: "Beta", Field: "alpha+beta", Value: s, Reason: "must be finite"}
+	if s := lam[0] + lam[1] + 2; s > MaxShape {
+		return &DomainError{Family: "Beta", Field: "alpha+beta", Value: s, Reason: fmt.Sprintf("must be at most %g (MaxShape)", float64(MaxShape))}
 	}
 	q.lam = [2]float64{lam[0], lam[1]}
 	return nil

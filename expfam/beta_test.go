@@ -98,7 +98,8 @@ func TestNewBetaErrors(t *testing.T) {
 		{math.Inf(1), 1, "alpha = +Inf"},
 		{1, 0, "beta = 0"},
 		{1, math.Inf(-1), "beta = -Inf"},
-		{1e308, 1e308, "alpha+beta = +Inf"},
+		{1e308, 1e308, "alpha = 1e+308: must be positive and at most 1e+300 (MaxShape)"},
+		{6e299, 6e299, "alpha+beta = 1.2e+300: must be at most 1e+300 (MaxShape)"},
 	} {
 		_, err := expfam.NewBeta(tc.a, tc.b)
 		famCheckErr(t, fmt.Sprintf("NewBeta(%g, %g)", tc.a, tc.b), err, tc.want)

@@ -134,26 +134,39 @@ func (q *Categorical) LogPartition() float64 {
 	return m + math.Log(s)
 }
 
-// Entropy returns H(q) = −Σₖ πₖ log πₖ with log πₖ = λₖ − A finite, so an
-// underflowed πₖ contributes 0.
+// Entropy returns H(q) = −Σₖ πₖ log πₖ with log πₖ = λₖ − A; an
+// underflowed πₖ contributes 0 (even where λₖ − A overflows to −Inf, as for
+// λ = (1e308, −1e308)), so H is finite for every λ in the domain.
 func (q *Categorical) Entropy() float64 {
 	a := q.LogPartition()
-	h := math.Exp(-a) * a
+	h := 0.0
+	if p := math.Exp(-a); p > 0 {
+		h = p * a
+	}
 	for _, l := range q.lam {
 		lp := l - a
-		h -= math.Exp(lp) * lp
+		if p := math.Exp(lp); p > 0 {
+			h -= p * lp
+		}
 	}
 	return h
 }
 
 // KL returns KL(q ‖ p) = Σₖ πₖ(log πₖ − log πₖ′); it is exactly 0 when p has
-// the same λ as q. p must have the same K.
+// the same λ as q. Classes whose πₖ underflows contribute 0, so it is never
+// NaN; it is +Inf where some πₖ′ underflows and πₖ does not. p must have
+// the same K.
 func (q *Categorical) KL(p *Categorical) float64 {
 	checkLen(len(p.lam), len(q.lam))
 	a, ap := q.LogPartition(), p.LogPartition()
-	kl := math.Exp(-a) * (ap - a)
+	kl := 0.0
+	if pk := math.Exp(-a); pk > 0 {
+		kl = pk * (ap - a)
+	}
 	for k, l := range q.lam {
-		kl += math.Exp(l-a) * ((l - a) - (p.lam[k] - ap))
+		if pk := math.Exp(l - a); pk > 0 {
+			kl += pk * ((l - a) - (p.lam[k] - ap))
+		}
 	}
 	return kl
 }

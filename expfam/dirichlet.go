@@ -16,20 +16,22 @@ import (
 // a density in the first K−1 coordinates. Layout: T(θ) = log θ (length K) and
 // λ = α − 1, so the base measure is h ≡ 1 and EntropyGrad is −λ. Then
 // A(λ) = Σₖ log Γ(αₖ) − log Γ(α₀) and μₖ = ψ(αₖ) − ψ(α₀). The domain is
-// αₖ > 0, finite, with α₀ finite. Dim and ParamDim are both K ≥ 2.
+// αₖ > 0 with α₀ ≤ MaxShape. Dim and ParamDim are both K ≥ 2.
 type Dirichlet struct {
 	lam []float64
 }
 
-// NewDirichlet returns Dirichlet(alpha); it needs len(alpha) ≥ 2 and every
-// αₖ positive and finite. alpha is copied.
+// NewDirichlet returns Dirichlet(alpha); it needs len(alpha) ≥ 2, every αₖ
+// positive and large enough that αₖ−1 does not round to −1 (above
+// 2⁻⁵⁴ ≈ 5.6e-17), and α₀ = Σₖαₖ at most MaxShape; otherwise it returns a
+// *DomainError. alpha is copied.
 func NewDirichlet(alpha []float64) (*Dirichlet, error) {
 	if len(alpha) < 2 {
 		return nil, &DomainError{Family: "Dirichlet", Field: "len(alpha)", Value: float64(len(alpha)), Reason: "must be at least 2"}
 	}
 	lam := make([]float64, len(alpha))
 	for k, a := range alpha {
-		if err := famPositive("Dirichlet", fmt.Sprintf("alpha[%d]", k), a); err != nil {
+		if err := famShape("Dirichlet", fmt.Sprintf("alpha[%d]", k), a); err != nil {
 			return nil, err
 		}
 		lam[k] = a - 1
@@ -85,8 +87,9 @@ func (d *Dirichlet) EntropyGrad(dst []float64) []float64 {
 	return dst
 }
 
-// SetNatural sets λ; it needs every λₖ > −1 and finite (αₖ > 0). Otherwise it
-// returns a *DomainError and leaves d unchanged. len(lam) must be K.
+// SetNatural sets λ; it needs every λₖ in (−1, MaxShape] (αₖ > 0) and
+// α₀ = Σₖ(λₖ+1) ≤ MaxShape. Otherwise it returns a *DomainError and leaves
+// d unchanged. len(lam) must be K.
 func (d *Dirichlet) SetNatural(lam []float64) error {
 	checkLen(len(lam), len(d.lam))
 	return d.setChecked(lam)
@@ -95,13 +98,13 @@ func (d *Dirichlet) SetNatural(lam []float64) error {
 func (d *Dirichlet) setChecked(lam []float64) error {
 	var a0 float64
 	for k, l := range lam {
-		if !(l > -1) || math.IsInf(l, 1) { // the field name is built only on failure
-			return famGreater("Dirichlet", fmt.Sprintf("λ[%d] (alpha−1)", k), l, -1)
+		if !(l > -1 && l <= MaxShape) { // the field name is built only on failure
+			return famShapeNatural("Dirichlet", fmt.Sprintf("λ[%d] (alpha−1)", k), l)
 		}
 		a0 += l + 1
 	}
-	if math.IsInf(a0, 1) {
-		return &DomainError{Family: "Dirichlet", Field: "alpha0", Value: a0, Reason: "the sum of the concentrations must be finite"}
+	if a0 > MaxShape {
+		return &DomainError{Family: "Dirichlet", Field: "alpha0", Value: a0, Reason: fmt.Sprintf("the sum of the concentrations must be at most %g (MaxShape)", float64(MaxShape))}
 	}
 	if d.lam == nil {
 		d.lam = make([]float64, len(lam))

@@ -132,7 +132,8 @@ func TestNewDirichletErrors(t *testing.T) {
 		{[]float64{1, 0}, "alpha[1] = 0"},
 		{[]float64{1, 2, -3}, "alpha[2] = -3"},
 		{[]float64{math.NaN(), 2}, "alpha[0] = NaN"},
-		{[]float64{1e308, 1e308}, "alpha0 = +Inf"},
+		{[]float64{1e308, 1e308}, "alpha[0] = 1e+308: must be positive and at most 1e+300 (MaxShape)"},
+		{[]float64{6e299, 6e299}, "alpha0 = 1.2e+300: the sum of the concentrations must be at most 1e+300 (MaxShape)"},
 	} {
 		_, err := expfam.NewDirichlet(tc.a)
 		famCheckErr(t, fmt.Sprintf("NewDirichlet(%v)", tc.a), err, tc.want)

@@ -15,16 +15,20 @@ import (
 //
 // Layout: T(θ) = (log θ, θ) and λ = (a−1, −b), so the base measure is h ≡ 1
 // and EntropyGrad is −λ. Then A(λ) = log Γ(a) − a log b and
-// μ = (ψ(a) − log b, a/b). The domain is a > 0, b > 0, both finite.
+// μ = (ψ(a) − log b, a/b). The domain is 0 < a ≤ MaxShape and b > 0 finite.
+// Because λ₀ = a−1 is what is stored, a shape at or below 2⁻⁵⁴ ≈ 5.6e-17,
+// whose a−1 rounds to −1, is refused too.
 //
 // The zero value is not a member (b = 0); use NewGamma.
 type Gamma struct {
 	lam [2]float64
 }
 
-// NewGamma returns Gamma(shape, rate). Both must be positive and finite.
+// NewGamma returns Gamma(shape, rate). Both must be positive and finite,
+// the shape at most MaxShape and large enough that shape−1 does not round
+// to −1 (above 2⁻⁵⁴ ≈ 5.6e-17); otherwise it returns a *DomainError.
 func NewGamma(shape, rate float64) (*Gamma, error) {
-	if err := famPositive("Gamma", "shape", shape); err != nil {
+	if err := famShape("Gamma", "shape", shape); err != nil {
 		return nil, err
 	}
 	if err := famPositive("Gamma", "rate", rate); err != nil {
@@ -65,11 +69,12 @@ func (g *Gamma) EntropyGrad(dst []float64) []float64 {
 	return dst
 }
 
-// SetNatural sets λ; it needs λ₀ > −1 (a > 0) and λ₁ < 0 (b > 0), both
-// finite. Otherwise it returns a *DomainError and leaves g unchanged.
+// SetNatural sets λ; it needs −1 < λ₀ ≤ MaxShape (a > 0) and λ₁ < 0
+// finite (b > 0). Otherwise it returns a *DomainError and leaves g
+// unchanged.
 func (g *Gamma) SetNatural(lam []float64) error {
 	checkLen(len(lam), 2)
-	if err := famGreater("Gamma", "λ[0] (shape−1)", lam[0], -1); err != nil {
+	if err := famShapeNatural("Gamma", "λ[0] (shape−1)", lam[0]); err != nil {
 		return err
 	}
 	if err := famPositive("Gamma", "−λ[1] (rate)", -lam[1]); err != nil {
@@ -209,6 +214,37 @@ func famLgamma(x float64) float64 {
 func famPositive(family, field string, v float64) error {
 	if !(v > 0) || math.IsInf(v, 1) {
 		return &DomainError{Family: family, Field: field, Value: v, Reason: "must be positive and finite"}
+	}
+	return nil
+}
+
+// MaxShape bounds the shape of Gamma and the concentrations of Beta and
+// Dirichlet, their sums α+β and α₀ included (and so their natural
+// parameters, the shape or concentration minus 1). Past about 1e305
+// log Γ overflows and LogPartition, Entropy and KL turn NaN; the bound
+// lies far beyond any shape that data give (the count of observations
+// behind a conjugate posterior, say). Constructors and SetNatural refuse
+// larger values with a *DomainError.
+const MaxShape = 1e300
+
+// famShape returns a *DomainError unless the shape or concentration v is
+// positive, at most MaxShape and large enough that the natural parameter
+// v−1 does not round to −1 (v > 2⁻⁵⁴).
+func famShape(family, field string, v float64) error {
+	if !(v > 0 && v <= MaxShape) {
+		return &DomainError{Family: family, Field: field, Value: v, Reason: fmt.Sprintf("must be positive and at most %g (MaxShape)", float64(MaxShape))}
+	}
+	if v-1 <= -1 {
+		return &DomainError{Family: family, Field: field, Value: v, Reason: "must exceed 2⁻⁵⁴ ≈ 5.6e-17: below that the natural parameter " + field + "−1 rounds to −1"}
+	}
+	return nil
+}
+
+// famShapeNatural returns a *DomainError unless the natural parameter v
+// (a shape or concentration minus 1) lies in (−1, MaxShape].
+func famShapeNatural(family, field string, v float64) error {
+	if !(v > -1 && v <= MaxShape) {
+		return &DomainError{Family: family, Field: field, Value: v, Reason: fmt.Sprintf("must be finite, > -1 and at most %g (MaxShape)", float64(MaxShape))}
 	}
 	return nil
 }

@@ -66,8 +66,9 @@ type Mixture struct {
 }
 
 // NewMixture returns the mixture of the given components with the given
-// weights (each > 0, summing to 1 within 1e-12). With fixedWeights the
-// weights are not part of λ and never change. The components are copied.
+// weights (each > 0, summing to 1 within 1e-12). Every component must be
+// non-nil and of the same dimension. With fixedWeights the weights are not
+// part of λ and never change. The components are copied.
 func NewMixture(weights []float64, comps []*FullGaussian, fixedWeights bool) (*Mixture, error) {
 	const fam = "Mixture"
 	k := len(comps)
@@ -87,10 +88,15 @@ func NewMixture(weights []float64, comps []*FullGaussian, fixedWeights bool) (*M
 	if math.Abs(sum-1) > 1e-12 {
 		return nil, &DomainError{Family: fam, Field: "sum of weights", Value: sum, Reason: "outside the simplex: want 1"}
 	}
+	for i, c := range comps {
+		if c == nil {
+			return nil, fmt.Errorf("expfam: Mixture components[%d] is nil; want a *FullGaussian", i)
+		}
+	}
 	d := comps[0].ParamDim()
 	m := &Mixture{d: d, fixed: fixedWeights, logits: make([]float64, k-1)}
 	for i, c := range comps {
-		if c == nil || c.ParamDim() != d {
+		if c.ParamDim() != d {
 			return nil, &DomainError{Family: fam, Field: fmt.Sprintf("components[%d]", i), Value: float64(d), Reason: "every component needs the same dimension"}
 		}
 		m.comps = append(m.comps, c.Clone().(*FullGaussian))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/bayesrule/blr"
@@ -148,6 +149,29 @@ func TestMixtureDomain(t *testing.T) {
 	for i := range before {
 		if math.Float64bits(before[i]) != math.Float64bits(after[i]) {
 			t.Fatalf("λ[%d] changed on a refused SetNatural", i)
+		}
+	}
+}
+
+// TestMixtureNilComponent: a nil component is refused with an error naming
+// its index (it used to dereference nil), whichever position it holds.
+func TestMixtureNilComponent(t *testing.T) {
+	g, err := expfam.NewFullGaussian([]float64{0, 0}, mat.NewSymDense(2, []float64{1, 0, 0, 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		w     []float64
+		comps []*expfam.FullGaussian
+		want  string
+	}{
+		{[]float64{1}, []*expfam.FullGaussian{nil}, "components[0] is nil"},
+		{[]float64{0.5, 0.5}, []*expfam.FullGaussian{g, nil}, "components[1] is nil"},
+		{[]float64{0.5, 0.5}, []*expfam.FullGaussian{nil, g}, "components[0] is nil"},
+	} {
+		q, err := expfam.NewMixture(tc.w, tc.comps, false)
+		if q != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("NewMixture(%v, %v) = %v, %v; want an error mentioning %q", tc.w, tc.comps, q, err, tc.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package expfam
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -27,7 +28,7 @@ import (
 //
 // so the base measure is h ≡ 1 (Lebesgue on (x, τ)) and EntropyGrad is −λ.
 // Back from λ: κ = −2λ₁, m = λ₀/κ, a = λ₂ + ½, b = −λ₃ − λ₀²/(2κ).
-// The domain is κ > 0, a > 0, b > 0, all finite.
+// The domain is κ > 0, 0 < a ≤ MaxShape, b > 0, all finite.
 //
 // The zero value is not a member; use NewNormalGamma.
 type NormalGamma struct {
@@ -35,8 +36,8 @@ type NormalGamma struct {
 }
 
 // NewNormalGamma returns the Normal-Gamma law with mean m, precision scale
-// kappa, shape a and rate b; m must be finite and kappa, a, b positive and
-// finite.
+// kappa, shape a and rate b; m must be finite, kappa, a, b positive and
+// finite, and a at most MaxShape.
 func NewNormalGamma(m, kappa, a, b float64) (*NormalGamma, error) {
 	if err := famFinite("NormalGamma", "m", m); err != nil {
 		return nil, err
@@ -102,7 +103,7 @@ func (q *NormalGamma) EntropyGrad(dst []float64) []float64 {
 }
 
 // SetNatural sets λ; it needs every entry finite, κ = −2λ₁ > 0,
-// a = λ₂ + ½ > 0 and b = −λ₃ − λ₀²/(2κ) positive and finite. Otherwise it
+// a = λ₂ + ½ in (0, MaxShape] and b = −λ₃ − λ₀²/(2κ) positive and finite. Otherwise it
 // returns a *DomainError and leaves q unchanged.
 func (q *NormalGamma) SetNatural(lam []float64) error {
 	checkLen(len(lam), 4)
@@ -117,6 +118,9 @@ func (q *NormalGamma) SetNatural(lam []float64) error {
 	}
 	if err := famGreater("NormalGamma", "λ[2] (a−½)", lam[2], -0.5); err != nil {
 		return err
+	}
+	if lam[2] > MaxShape {
+		return &DomainError{Family: "NormalGamma", Field: "λ[2] (a−½)", Value: lam[2], Reason: fmt.Sprintf("the shape a must be at most %g (MaxShape)", float64(MaxShape))}
 	}
 	b := -lam[3] - lam[0]*(lam[0]/(-2*lam[1]))/2
 	if err := famPositive("NormalGamma", "b = −λ[3] − λ[0]²/(2κ)", b); err != nil {

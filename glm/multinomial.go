@@ -39,11 +39,29 @@ type Multinomial struct {
 	blk     []float64
 }
 
-// NewMultinomial checks its inputs and returns the model.
+// MaxScoreEntries bounds N·K² for the multinomial model of N rows and K
+// classes: its Hessian, SoftmaxMC and PredictSoftmaxSample hold a K×K
+// matrix per row, 1 GiB at this size.
+const MaxScoreEntries = 1 << 27
+
+// checkScoreEntries refuses n rows of k classes whose K×K matrices per row
+// would exceed MaxScoreEntries, naming the classes.
+func checkScoreEntries(n, k int) error {
+	if e := float64(n) * float64(k) * float64(k); e > MaxScoreEntries {
+		return fmt.Errorf("glm: classes = %d: %d rows × %d² classes is more than the limit of %d entries (MaxScoreEntries) of the K×K matrix per row the multinomial model keeps", k, n, k, MaxScoreEntries)
+	}
+	return nil
+}
+
+// NewMultinomial checks its inputs and returns the model: classes ≥ 2,
+// with N·classes² ≤ MaxScoreEntries for the N rows of x.
 func NewMultinomial(x *mat.Dense, y []int, classes int, priorPrecision float64) (*Multinomial, error) {
 	n, _ := x.Dims()
 	if classes < 2 {
 		return nil, fmt.Errorf("glm: classes = %d: want ≥ 2", classes)
+	}
+	if err := checkScoreEntries(n, classes); err != nil {
+		return nil, err
 	}
 	if len(y) != n {
 		return nil, fmt.Errorf("glm: %d labels for %d rows", len(y), n)

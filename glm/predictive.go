@@ -60,10 +60,15 @@ type GaussHermite struct {
 	Z, W []float64
 }
 
-// NewGaussHermite returns the n-point rule (n ≥ 1).
+// MaxGaussHermiteNodes bounds the nodes of NewGaussHermite: the rule's
+// computation takes O(n²) time, and past about 4096 nodes its weights
+// underflow to NaN.
+const MaxGaussHermiteNodes = 4096
+
+// NewGaussHermite returns the n-point rule, 1 ≤ n ≤ MaxGaussHermiteNodes.
 func NewGaussHermite(n int) (*GaussHermite, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("glm: Gauss–Hermite nodes = %d: want ≥ 1", n)
+	if n < 1 || n > MaxGaussHermiteNodes {
+		return nil, fmt.Errorf("glm: Gauss–Hermite nodes = %d: want 1 … %d (MaxGaussHermiteNodes)", n, MaxGaussHermiteNodes)
 	}
 	x := make([]float64, n)
 	w := make([]float64, n)
@@ -191,13 +196,17 @@ func PredictSoftmaxProbit(dst []float64, x *mat.Dense, m []float64, cov mat.Symm
 // PredictSoftmaxSample writes the Monte Carlo predictive probabilities,
 // N×K row-major: for each row, the average of softmax(f) over samples
 // draws of its scores f ~ N(Aᵢ, Cᵢ) in antithetic pairs (samples rounded up
-// to even), the draws of row i from rand.NewPCG(seed, i).
+// to even), the draws of row i from rand.NewPCG(seed, i). N·K² must not
+// exceed MaxScoreEntries (the K×K score covariance of every row).
 func PredictSoftmaxSample(dst []float64, x *mat.Dense, m []float64, cov mat.Symmetric, k, samples int, seed uint64) ([]float64, error) {
 	if samples < 1 {
 		return nil, fmt.Errorf("glm: samples = %d: want ≥ 1", samples)
 	}
 	samples += samples % 2
 	n, _ := x.Dims()
+	if err := checkScoreEntries(n, k); err != nil {
+		return nil, err
+	}
 	a, c := softmaxScoreMoments(nil, nil, x, m, cov, k)
 	if dst == nil {
 		dst = make([]float64, n*k)

@@ -23,13 +23,22 @@ type Categoricals struct {
 	lam  []float64
 }
 
-// NewCategoricals returns N uniform categoricals over K ≥ 2 classes (N ≥ 1).
+// MaxCategoricalsEntries bounds N·K of NewCategoricals (and so of EM's
+// responsibilities): λ and Probs hold N(K−1) and N·K numbers, 1 GiB each at
+// the limit.
+const MaxCategoricalsEntries = 1 << 27
+
+// NewCategoricals returns N uniform categoricals over K ≥ 2 classes (N ≥ 1),
+// with N·K ≤ MaxCategoricalsEntries.
 func NewCategoricals(n, k int) (*Categoricals, error) {
 	if n < 1 {
 		return nil, inputErr("N", n, "want at least one row")
 	}
 	if k < 2 {
 		return nil, inputErr("K", k, "want at least two classes")
+	}
+	if k > MaxCategoricalsEntries/n {
+		return nil, inputErr("K", k, fmt.Sprintf("%d rows × %d classes is more than the limit of %d entries (MaxCategoricalsEntries)", n, k, MaxCategoricalsEntries))
 	}
 	return &Categoricals{n: n, k: k, lam: make([]float64, n*(k-1))}, nil
 }

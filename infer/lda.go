@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -20,7 +21,8 @@ type Document struct {
 
 // LDAPrior holds the symmetric Dirichlet concentrations of latent Dirichlet
 // allocation: θ_d ~ Dirichlet(Alpha) over topics, β_k ~ Dirichlet(Eta) over
-// words. Both must be positive.
+// words. Both must be positive and within the range of expfam.Dirichlet:
+// above 2⁻⁵⁴ ≈ 5.6e-17, with K·Alpha and V·(Eta+1) at most expfam.MaxShape.
 type LDAPrior struct {
 	Alpha, Eta float64
 }
@@ -110,6 +112,12 @@ func NewLDA(docs []Document, vocab, k int, prior LDAPrior, rate blr.Schedule, rn
 	if k < 2 {
 		return nil, inputErr("K (topics)", k, "want at least two topics")
 	}
+	if vocab > MaxTopicWords/2 {
+		return nil, inputErr("vocab", vocab, fmt.Sprintf("want at most %d words (MaxTopicWords/2)", MaxTopicWords/2))
+	}
+	if k > MaxTopicWords/vocab {
+		return nil, inputErr("K (topics)", k, fmt.Sprintf("%d topics × %d words is more than the limit of %d (MaxTopicWords)", k, vocab, MaxTopicWords))
+	}
 	if err := checkPositive("prior Alpha", prior.Alpha); err != nil {
 		return nil, err
 	}
@@ -129,7 +137,7 @@ func NewLDA(docs []Document, vocab, k int, prior LDAPrior, rate blr.Schedule, rn
 	}
 	topicPrior, err := expfam.NewDirichlet(eta)
 	if err != nil {
-		return nil, err
+		return nil, concentrationErr("prior Eta", prior.Eta, "of every word in a topic's Dirichlet", err)
 	}
 	start := make([]float64, vocab)
 	for c := range k {
@@ -138,7 +146,7 @@ func NewLDA(docs []Document, vocab, k int, prior LDAPrior, rate blr.Schedule, rn
 		}
 		q, err := expfam.NewDirichlet(start)
 		if err != nil {
-			return nil, err
+			return nil, concentrationErr("prior Eta", prior.Eta, "(plus about 1) of every word in topic "+fmt.Sprint(c)+"'s starting Dirichlet", err)
 		}
 		l.topics = append(l.topics, q)
 		l.topicRules = append(l.topicRules, blr.Rule{Prior: topicPrior, Rate: rate,
@@ -147,20 +155,42 @@ func NewLDA(docs []Document, vocab, k int, prior LDAPrior, rate blr.Schedule, rn
 	l.topicSt = make([]blr.State, k)
 	l.elogbeta = make([]float64, k*vocab)
 	l.refresh()
-	l.qz, _ = NewCategoricals(1, k)
+	if l.qz, err = NewCategoricals(1, k); err != nil {
+		return nil, err
+	}
 	l.zRule = blr.Rule{Estimator: messages(l.zMessage), Rate: blr.Constant(1)}
 	alpha := make([]float64, k)
 	for c := range alpha {
 		alpha[c] = prior.Alpha
 	}
-	thetaPrior, _ := expfam.NewDirichlet(alpha)
-	l.qt, _ = expfam.NewDirichlet(alpha)
+	thetaPrior, err := expfam.NewDirichlet(alpha)
+	if err != nil {
+		return nil, concentrationErr("prior Alpha", prior.Alpha, "of every topic in a document's Dirichlet", err)
+	}
+	l.qt = thetaPrior.Clone().(*expfam.Dirichlet)
 	l.tRule = blr.Rule{Prior: thetaPrior, Estimator: messages(l.thetaMessage), Rate: blr.Constant(1)}
 	l.elogtheta = make([]float64, k)
 	l.alphaOld = make([]float64, k)
 	l.lamInit = make([]float64, k)
 	l.sstats = make([]float64, k*vocab)
 	return l, nil
+}
+
+// MaxTopicWords bounds K·V, topics times vocabulary words, of NewLDA: the
+// topics' concentrations, their expected logs, the minibatch statistics and
+// the rules' states each hold K·V numbers (about 1 GiB in all at the
+// limit, e.g. 100 topics over 167 000 words).
+const MaxTopicWords = 1 << 24
+
+// concentrationErr turns expfam's refusal of a Dirichlet built from a
+// prior's concentration v into an *InputError naming the prior's field.
+func concentrationErr(field string, v float64, role string, err error) error {
+	reason := err.Error()
+	var de *expfam.DomainError
+	if errors.As(err, &de) {
+		reason = fmt.Sprintf("%s = %g: %s", de.Field, de.Value, de.Reason)
+	}
+	return inputErr(field, v, "out of range as the concentration "+role+": "+reason)
 }
 
 // gammaDraw returns a Gamma(shape, 1) draw by Marsaglia and Tsang's method

@@ -14,10 +14,20 @@ import (
 // diagonal precisions: π ~ Dirichlet(Alpha, …, Alpha) and, for each component
 // k and coordinate d independently, (μₖ_d, τₖ_d) ~ NormalGamma(M0, Kappa0,
 // A0, B0), i.e. τ ~ Gamma(A0, B0) (shape, rate) and μ | τ ~ N(M0, (Kappa0·τ)⁻¹).
-// Alpha, Kappa0, A0 and B0 must be positive, M0 finite.
+// Alpha, Kappa0, A0 and B0 must be positive, A0 at most expfam.MaxShape,
+// and K·Alpha within expfam.Dirichlet's range. M0 must lie in
+// [−MaxAbsX, MaxAbsX] and, like every component's starting mean m, be
+// small enough for the Normal-Gamma law's natural parameters to hold the
+// rate: Kappa0·m²/2 below about 2⁵²·B0 (beyond it −B0 − Kappa0·m²/2 rounds
+// to −Kappa0·m²/2 and B0 is lost).
 type GMMPrior struct {
 	Alpha, M0, Kappa0, A0, B0 float64
 }
+
+// MaxAbsX bounds the magnitude of the data of NewBayesGMM and
+// NewBayesGMMAt and of GMMPrior.M0, so that squares and sums of squares
+// stay finite.
+const MaxAbsX = 1e100
 
 func (p GMMPrior) check() error {
 	for _, f := range []struct {
@@ -28,8 +38,36 @@ func (p GMMPrior) check() error {
 			return err
 		}
 	}
-	if !finite(p.M0) {
-		return inputErr("prior M0", p.M0, "not finite")
+	if p.A0 > expfam.MaxShape {
+		return inputErr("prior A0", p.A0, fmt.Sprintf("want at most %g (expfam.MaxShape)", float64(expfam.MaxShape)))
+	}
+	if !(math.Abs(p.M0) <= MaxAbsX) {
+		return inputErr("prior M0", p.M0, fmt.Sprintf("want a value in [−%g, %g] (MaxAbsX)", MaxAbsX, MaxAbsX))
+	}
+	return p.checkMean("prior M0", p.M0, "the prior's mean")
+}
+
+// checkMean returns an *InputError on field unless NormalGamma(m, Kappa0,
+// A0, B0) can be held in natural parameters (see GMMPrior): a mean m that
+// is too large for the prior's Kappa0 and B0.
+func (p GMMPrior) checkMean(field string, m float64, role string) error {
+	if _, err := expfam.NewNormalGamma(m, p.Kappa0, p.A0, p.B0); err != nil {
+		return inputErr(field, m, fmt.Sprintf("too large as %s for the prior's Kappa0 = %g and B0 = %g: "+
+			"the Normal-Gamma law's natural parameters would lose the rate B0 (Kappa0·m²/2 must stay below about 2⁵²·B0); rescale the data or raise B0",
+			role, p.Kappa0, p.B0))
+	}
+	return nil
+}
+
+// checkMagnitude returns an *InputError for the first entry of x (named
+// field[i][j]) beyond MaxAbsX.
+func checkMagnitude(field string, x [][]float64) error {
+	for i, row := range x {
+		for j, v := range row {
+			if !(math.Abs(v) <= MaxAbsX) {
+				return inputErr(fmt.Sprintf("%s[%d][%d]", field, i, j), v, fmt.Sprintf("want a value in [−%g, %g] (MaxAbsX)", MaxAbsX, MaxAbsX))
+			}
+		}
 	}
 	return nil
 }
@@ -89,6 +127,9 @@ func NewBayesGMM(x [][]float64, k int, prior GMMPrior, rate blr.Schedule, rnd *r
 	if _, err := checkMatrix("x", x); err != nil {
 		return nil, err
 	}
+	if err := checkMagnitude("x", x); err != nil {
+		return nil, err
+	}
 	if k < 2 {
 		return nil, inputErr("K", k, "want at least two components")
 	}
@@ -108,6 +149,11 @@ func NewBayesGMM(x [][]float64, k int, prior GMMPrior, rate blr.Schedule, rnd *r
 	init := make([][]float64, k)
 	for c, i := range starts {
 		init[c] = x[i]
+		for j, v := range x[i] {
+			if err := prior.checkMean(fmt.Sprintf("x[%d][%d]", i, j), v, fmt.Sprintf("the starting mean of component %d (row %d drawn with rnd)", c, i)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return NewBayesGMMAt(x, init, prior, rate)
 }
@@ -119,11 +165,17 @@ func NewBayesGMMAt(x [][]float64, means [][]float64, prior GMMPrior, rate blr.Sc
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMagnitude("x", x); err != nil {
+		return nil, err
+	}
 	k := len(means)
 	if k < 2 {
 		return nil, inputErr("K", k, "want at least two components")
 	}
 	if _, err := checkMatrix("means", means); err != nil {
+		return nil, err
+	}
+	if err := checkMagnitude("means", means); err != nil {
 		return nil, err
 	}
 	if len(means[0]) != d {
@@ -144,16 +196,19 @@ func NewBayesGMMAt(x [][]float64, means [][]float64, prior GMMPrior, rate blr.Sc
 		alpha[c] = prior.Alpha
 	}
 	if g.pi, err = expfam.NewDirichlet(alpha); err != nil {
-		return nil, err
+		return nil, concentrationErr("prior Alpha", prior.Alpha, "of every component in q(π)'s Dirichlet", err)
 	}
-	piPrior, _ := expfam.NewDirichlet(alpha)
+	piPrior := g.pi.Clone().(*expfam.Dirichlet)
 	g.piRule = blr.Rule{Prior: piPrior, Estimator: messages(g.piMessage), Rate: rate}
 	ngPrior, err := expfam.NewNormalGamma(prior.M0, prior.Kappa0, prior.A0, prior.B0)
 	if err != nil {
-		return nil, err
+		return nil, err // prior.check built it already
 	}
 	for c := range k {
 		for j := range d {
+			if err := prior.checkMean(fmt.Sprintf("means[%d][%d]", c, j), means[c][j], fmt.Sprintf("the starting mean of component %d", c)); err != nil {
+				return nil, err
+			}
 			q, err := expfam.NewNormalGamma(means[c][j], prior.Kappa0, prior.A0, prior.B0)
 			if err != nil {
 				return nil, err
@@ -165,7 +220,9 @@ func NewBayesGMMAt(x [][]float64, means [][]float64, prior GMMPrior, rate blr.Sc
 		}
 	}
 	g.compSt = make([]blr.State, k*d)
-	g.local, _ = NewCategoricals(1, k)
+	if g.local, err = NewCategoricals(1, k); err != nil {
+		return nil, err
+	}
 	g.localRule = blr.Rule{Estimator: messages(g.localMessage), Rate: blr.Constant(1)}
 	g.elogpi = make([]float64, k)
 	g.ng = make([]float64, k*d*4)

@@ -21,9 +21,24 @@ type Agent interface {
 	Update(x []float64, arm int, r float64) error
 }
 
+// Limits on the sizes of bandits and agents, so that no configuration asks
+// for more memory than a machine has (larger ones give a *blr.ConfigError).
+const (
+	// MaxArms bounds BanditConfig.Arms and AgentConfig.Arms.
+	MaxArms = 1 << 12
+	// MaxDim bounds BanditConfig.Dim and AgentConfig.Dim.
+	MaxDim = 1 << 11
+	// MaxArmsDim2 bounds Arms·Dim², the entries of one D×D matrix per arm:
+	// the agents keep a full-Gaussian posterior per arm, four D×D matrices
+	// or 32·Arms·Dim² bytes (512 MiB at the limit: 1000 arms of dimension
+	// 128, or 4 arms of dimension 2048).
+	MaxArmsDim2 = 1 << 24
+)
+
 // AgentConfig is what every agent needs to know.
 type AgentConfig struct {
-	// Arms K ≥ 2 and Dim d ≥ 1 as in the bandit.
+	// Arms K ∈ [2, MaxArms] and Dim d ∈ [1, MaxDim] as in the bandit, with
+	// K·d² ≤ MaxArmsDim2.
 	Arms, Dim int
 	// PriorPrecision δ > 0 of the prior θₐ ~ N(0, δ⁻¹I) on each arm's
 	// weights; 1/WeightScale² matches the bandit's true weights.
@@ -31,14 +46,28 @@ type AgentConfig struct {
 }
 
 func (c AgentConfig) check() error {
-	if c.Arms < 2 {
-		return &blr.ConfigError{Field: "AgentConfig.Arms", Value: c.Arms, Reason: "want ≥ 2"}
+	if c.Arms < 2 || c.Arms > MaxArms {
+		return &blr.ConfigError{Field: "AgentConfig.Arms", Value: c.Arms, Reason: fmt.Sprintf("want 2 … %d", MaxArms)}
 	}
-	if c.Dim < 1 {
-		return &blr.ConfigError{Field: "AgentConfig.Dim", Value: c.Dim, Reason: "want ≥ 1"}
+	if c.Dim < 1 || c.Dim > MaxDim {
+		return &blr.ConfigError{Field: "AgentConfig.Dim", Value: c.Dim, Reason: fmt.Sprintf("want 1 … %d", MaxDim)}
+	}
+	if err := checkArmsDim2("AgentConfig.Dim", c.Arms, c.Dim); err != nil {
+		return err
 	}
 	if !(c.PriorPrecision > 0) || math.IsInf(c.PriorPrecision, 0) {
 		return &blr.ConfigError{Field: "AgentConfig.PriorPrecision", Value: c.PriorPrecision, Reason: "want a finite value > 0"}
+	}
+	return nil
+}
+
+// checkArmsDim2 returns a *blr.ConfigError on field (the Dim of arms × dim)
+// when arms·dim² exceeds MaxArmsDim2; arms ≤ MaxArms and dim ≤ MaxDim, so
+// the product cannot overflow.
+func checkArmsDim2(field string, arms, dim int) error {
+	if n := arms * dim * dim; n > MaxArmsDim2 {
+		return &blr.ConfigError{Field: field, Value: dim, Reason: fmt.Sprintf(
+			"%d arms of dimension %d need arms·dim² = %d entries per posterior matrix, more than the limit %d (MaxArmsDim2)", arms, dim, n, MaxArmsDim2)}
 	}
 	return nil
 }
@@ -142,15 +171,18 @@ type Thompson struct {
 	score []float64
 }
 
+// MaxRuleSteps bounds the rule steps per observation of NewThompson.
+const MaxRuleSteps = 1 << 16
+
 // NewThompson returns the agent with every arm at the prior N(0, δ⁻¹I);
-// steps ≥ 1 is the number of rule steps per observation (1 is the online
-// Newton update). Its sampling draws from seed.
+// steps ∈ [1, MaxRuleSteps] is the number of rule steps per observation (1
+// is the online Newton update). Its sampling draws from seed.
 func NewThompson(cfg AgentConfig, steps int, seed uint64) (*Thompson, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if steps < 1 {
-		return nil, &blr.ConfigError{Field: "Thompson steps", Value: steps, Reason: "want ≥ 1"}
+	if steps < 1 || steps > MaxRuleSteps {
+		return nil, &blr.ConfigError{Field: "Thompson steps", Value: steps, Reason: fmt.Sprintf("want 1 … %d", MaxRuleSteps)}
 	}
 	t := &Thompson{
 		cfg:   cfg,

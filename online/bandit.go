@@ -20,10 +20,10 @@ const (
 
 // BanditConfig describes a contextual logistic bandit.
 type BanditConfig struct {
-	// Arms is the number of arms K ≥ 2.
+	// Arms is the number of arms K ∈ [2, MaxArms].
 	Arms int
-	// Dim is the context dimension d ≥ 1, the intercept included: x =
-	// (1, z₁, …, z_{d−1}) with z ~ N(0, I).
+	// Dim is the context dimension d ∈ [1, MaxDim], the intercept included:
+	// x = (1, z₁, …, z_{d−1}) with z ~ N(0, I).
 	Dim int
 	// WeightScale s > 0: the true weights are wₐ ~ N(0, s²I).
 	WeightScale float64
@@ -39,11 +39,11 @@ type BanditConfig struct {
 var DefaultBanditConfig = BanditConfig{Arms: 5, Dim: 5, WeightScale: 1}
 
 func (c BanditConfig) check() error {
-	if c.Arms < 2 {
-		return &blr.ConfigError{Field: "BanditConfig.Arms", Value: c.Arms, Reason: "want ≥ 2"}
+	if c.Arms < 2 || c.Arms > MaxArms {
+		return &blr.ConfigError{Field: "BanditConfig.Arms", Value: c.Arms, Reason: fmt.Sprintf("want 2 … %d", MaxArms)}
 	}
-	if c.Dim < 1 {
-		return &blr.ConfigError{Field: "BanditConfig.Dim", Value: c.Dim, Reason: "want ≥ 1"}
+	if c.Dim < 1 || c.Dim > MaxDim {
+		return &blr.ConfigError{Field: "BanditConfig.Dim", Value: c.Dim, Reason: fmt.Sprintf("want 1 … %d", MaxDim)}
 	}
 	if !(c.WeightScale > 0) || math.IsInf(c.WeightScale, 0) {
 		return &blr.ConfigError{Field: "BanditConfig.WeightScale", Value: c.WeightScale, Reason: "want a finite value > 0"}

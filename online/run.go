@@ -3,17 +3,37 @@ package online
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"sync"
 
 	"github.com/bayesrule/blr"
 )
 
+// Limits on the length and number of runs (larger ones give a
+// *blr.ConfigError), so that the regret curves fit in memory.
+const (
+	// MaxSteps bounds the steps of Run and Experiment.Steps.
+	MaxSteps = 1 << 24
+	// MaxSeeds bounds Experiment.Seeds.
+	MaxSeeds = 1 << 16
+	// MaxCurvePoints bounds Steps·Seeds·len(Agents), the regret values an
+	// Experiment keeps (1 GiB at the limit).
+	MaxCurvePoints = 1 << 27
+)
+
 // Run plays steps rounds of agent on env: context, action, reward, update.
 // It returns the cumulative pseudo-regret after each step (length steps).
+// env and agent must not be nil, and steps must lie in [1, MaxSteps].
 func Run(env *Bandit, agent Agent, steps int) ([]float64, error) {
-	if steps < 1 {
-		return nil, &blr.ConfigError{Field: "steps", Value: steps, Reason: "want ≥ 1"}
+	if env == nil {
+		return nil, &blr.ConfigError{Field: "env", Value: nil, Reason: "want a *Bandit (NewBandit), not nil"}
+	}
+	if agent == nil || isNilPointer(agent) {
+		return nil, &blr.ConfigError{Field: "agent", Value: nil, Reason: "want an Agent, not nil"}
+	}
+	if steps < 1 || steps > MaxSteps {
+		return nil, &blr.ConfigError{Field: "steps", Value: steps, Reason: fmt.Sprintf("want 1 … %d", MaxSteps)}
 	}
 	regret := make([]float64, steps)
 	var cum float64
@@ -95,8 +115,9 @@ type Experiment struct {
 	// Agents to compare; each gets seed Seed+s for run s, on its own
 	// random stream.
 	Agents []AgentSpec
-	// Workers bounds the runs done in parallel; 0 means GOMAXPROCS. The
-	// results do not depend on it.
+	// Workers bounds the runs done in parallel; 0 means GOMAXPROCS, and
+	// more than the number of runs (Seeds·len(Agents)) means that number.
+	// The results do not depend on it.
 	Workers int
 }
 
@@ -118,17 +139,30 @@ func (e *Experiment) check() error {
 	if err := e.Bandit.check(); err != nil {
 		return err
 	}
+	if err := checkArmsDim2("BanditConfig.Dim", e.Bandit.Arms, e.Bandit.Dim); err != nil {
+		return err
+	}
 	if !(e.PriorPrecision >= 0) || math.IsInf(e.PriorPrecision, 0) {
 		return &blr.ConfigError{Field: "Experiment.PriorPrecision", Value: e.PriorPrecision, Reason: "want a finite value ≥ 0 (0: 1/WeightScale²)"}
 	}
-	if e.Steps < 2 {
-		return &blr.ConfigError{Field: "Experiment.Steps", Value: e.Steps, Reason: "want ≥ 2"}
+	if e.PriorPrecision == 0 {
+		if d := e.priorPrecision(); !(d > 0) || math.IsInf(d, 0) {
+			return &blr.ConfigError{Field: "BanditConfig.WeightScale", Value: e.Bandit.WeightScale, Reason: fmt.Sprintf(
+				"the agents' prior precision 1/WeightScale² = %g is not a finite value > 0; want a WeightScale in [1e-150, 1e150], or set Experiment.PriorPrecision", d)}
+		}
 	}
-	if e.Seeds < 1 {
-		return &blr.ConfigError{Field: "Experiment.Seeds", Value: e.Seeds, Reason: "want ≥ 1"}
+	if e.Steps < 2 || e.Steps > MaxSteps {
+		return &blr.ConfigError{Field: "Experiment.Steps", Value: e.Steps, Reason: fmt.Sprintf("want 2 … %d", MaxSteps)}
+	}
+	if e.Seeds < 1 || e.Seeds > MaxSeeds {
+		return &blr.ConfigError{Field: "Experiment.Seeds", Value: e.Seeds, Reason: fmt.Sprintf("want 1 … %d", MaxSeeds)}
 	}
 	if len(e.Agents) == 0 {
 		return &blr.ConfigError{Field: "Experiment.Agents", Value: 0, Reason: "want at least one agent"}
+	}
+	if n := float64(e.Steps) * float64(e.Seeds) * float64(len(e.Agents)); n > MaxCurvePoints {
+		return &blr.ConfigError{Field: "Experiment.Seeds", Value: e.Seeds, Reason: fmt.Sprintf(
+			"%d seeds of %d steps for %d agents would keep %.0f regret values, more than the limit %d (MaxCurvePoints)", e.Seeds, e.Steps, len(e.Agents), n, MaxCurvePoints)}
 	}
 	for i, a := range e.Agents {
 		if a.New == nil {
@@ -146,11 +180,7 @@ func (e *Experiment) Run() ([]Result, error) {
 	if err := e.check(); err != nil {
 		return nil, err
 	}
-	delta := e.PriorPrecision
-	if delta == 0 {
-		delta = 1 / (e.Bandit.WeightScale * e.Bandit.WeightScale)
-	}
-	cfg := AgentConfig{Arms: e.Bandit.Arms, Dim: e.Bandit.Dim, PriorPrecision: delta}
+	cfg := AgentConfig{Arms: e.Bandit.Arms, Dim: e.Bandit.Dim, PriorPrecision: e.priorPrecision()}
 	res := make([]Result, len(e.Agents))
 	errs := make([]error, len(e.Agents)*e.Seeds)
 	for i, a := range e.Agents {
@@ -160,6 +190,7 @@ func (e *Experiment) Run() ([]Result, error) {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	workers = min(workers, len(errs)) // no idle goroutines, however large Workers is
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -202,6 +233,22 @@ func (e *Experiment) Run() ([]Result, error) {
 		summarise(&res[i], e.Steps)
 	}
 	return res, nil
+}
+
+// priorPrecision returns the agents' δ: PriorPrecision, or 1/WeightScale²
+// when it is 0.
+func (e *Experiment) priorPrecision() float64 {
+	if e.PriorPrecision != 0 {
+		return e.PriorPrecision
+	}
+	return 1 / (e.Bandit.WeightScale * e.Bandit.WeightScale)
+}
+
+// isNilPointer reports whether a is an interface holding a nil pointer (a
+// nil *Thompson, say), whose methods would dereference it.
+func isNilPointer(a Agent) bool {
+	v := reflect.ValueOf(a)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // summarise fills Mean, SE, Final, FinalSE and Slope from Curves.

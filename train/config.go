@@ -63,6 +63,10 @@ const (
 	MaxSamples = 1 << 12 // Monte Carlo samples per step or per prediction
 	// MaxComponents bounds Config.Components.
 	MaxComponents = 64
+	// MaxBatch bounds Config.Batch (--batch): about a million examples per
+	// step, far more than any training set here holds (a batch larger than
+	// the training set is allowed and is the whole set).
+	MaxBatch = 1 << 20
 )
 
 // Config is everything that decides a training run's result. It is stored in
@@ -93,7 +97,8 @@ type Config struct {
 	Optimizer string `json:"optimizer"`
 	// Epochs is the number of passes over the training set, ≥ 1.
 	Epochs int `json:"epochs"`
-	// Batch is the minibatch size, ≥ 1.
+	// Batch is the minibatch size, in [1, MaxBatch]; a batch larger than
+	// the training set takes the whole set at each step.
 	Batch int `json:"batch"`
 	// Seed seeds every random draw of the run.
 	Seed uint64 `json:"seed"`
@@ -275,8 +280,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Epochs < 1 || c.Epochs > MaxEpochs:
 		return bad("epochs", c.Epochs, fmt.Sprintf("must lie in [1, %d]", MaxEpochs))
-	case c.Batch < 1:
-		return bad("batch", c.Batch, "must be ≥ 1")
+	case c.Batch < 1 || c.Batch > MaxBatch:
+		return bad("batch", c.Batch, fmt.Sprintf("must lie in [1, %d]", MaxBatch))
 	case c.TrainSamples < 1 || c.TrainSamples > MaxSamples:
 		return bad("train-samples", c.TrainSamples, fmt.Sprintf("must lie in [1, %d]", MaxSamples))
 	case c.TrainSamples > 1 && !spec.Sampling:

@@ -28,22 +28,24 @@ func padRunes(s string, n int) string {
 	return s
 }
 
-// parseEps reads a comma-separated list of constant ε values.
+// parseEps reads a comma-separated list of constant ε values; an empty
+// item ("0.1,,0.2", "0.1,") is refused, as --posterior and --optimizer
+// refuse one.
 func parseEps(s string) ([]float64, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("--eps %q: want at least one value in [0, 1]", s)
+	}
 	var out []float64
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
-			continue
+			return nil, fmt.Errorf("--eps %q: an empty value in the list", s)
 		}
 		v, err := strconv.ParseFloat(f, 64)
 		if err != nil || !(v >= 0 && v <= 1) {
 			return nil, fmt.Errorf("--eps %s: %q: want numbers in [0, 1] separated by commas", s, f)
 		}
 		out = append(out, v)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--eps %q: want at least one value in [0, 1]", s)
 	}
 	return out, nil
 }
