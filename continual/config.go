@@ -83,7 +83,7 @@ type Config struct {
 	Hidden []int `json:"hidden"`
 	// Epochs per task, ≥ 1 (joint: epochs over the union).
 	Epochs int `json:"epochs"`
-	// Batch is the minibatch size, ≥ 1.
+	// Batch is the minibatch size, in [1, train.MaxBatch].
 	Batch int `json:"batch"`
 	// Seed seeds the initial weights, the minibatch orders and the noise.
 	Seed uint64 `json:"seed"`
@@ -196,8 +196,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Epochs < 1 || c.Epochs > MaxEpochs:
 		return bad("epochs", c.Epochs, fmt.Sprintf("must lie in [1, %d]", MaxEpochs))
-	case c.Batch < 1:
-		return bad("batch", c.Batch, "must be ≥ 1")
+	case c.Batch < 1 || c.Batch > train.MaxBatch:
+		return bad("batch", c.Batch, fmt.Sprintf("must lie in [1, %d]", train.MaxBatch))
 	case c.TrainSize < 0:
 		return bad("train-size", c.TrainSize, "must be ≥ 0 (0: all the training images)")
 	case c.TestSize < 0:

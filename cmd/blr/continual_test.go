@@ -96,6 +96,7 @@ func TestContinualBadFlags(t *testing.T) {
 		{[]string{"--joint", "bfgs"}, "joint = bfgs"},
 		{[]string{"--epochs", "0"}, "epochs = 0"},
 		{[]string{"--batch", "0"}, "batch = 0"},
+		{[]string{"--batch", "9223372036854775807"}, "batch = 9223372036854775807: must lie in [1, 1048576]"},
 		{[]string{"--hidden", "100,x"}, "hidden"},
 		{[]string{"--train-size", "-5"}, "train-size = -5"},
 		{[]string{"--test-samples", "-1"}, "test-samples = -1"},

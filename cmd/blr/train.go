@@ -169,7 +169,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainFlags, error) {
 	fs.StringVar(&f.hidden, "hidden", train.FormatHidden(train.DefaultHidden), "the MLP's hidden `widths`, comma-separated (none: no hidden layer)")
 	fs.StringVar(&c.Optimizer, "optimizer", train.DefaultOptimizer, "`name`: "+strings.Join(train.Names(), ", "))
 	fs.IntVar(&c.Epochs, "epochs", train.DefaultEpochs, "number of `epochs`")
-	fs.IntVar(&c.Batch, "batch", train.DefaultBatch, "minibatch `size`")
+	fs.IntVar(&c.Batch, "batch", train.DefaultBatch, fmt.Sprintf("minibatch `size` (at most %d)", train.MaxBatch))
 	fs.Uint64Var(&c.Seed, "seed", train.DefaultSeed, "`seed` of every random draw")
 	fs.IntVar(&c.TrainSamples, "train-samples", train.DefaultTrainSamples, "Monte Carlo weight samples per training `step` (vogn, vadam, ivon, iblr-diag, bayesbinn, mixture)")
 	fs.IntVar(&c.TestSamples, "test-samples", -1, "networks `S` in the test-time posterior average; 0: the point network only (default 10 for the Bayesian optimizers, else 0)")
