@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bayesrule/blr"
 	"github.com/bayesrule/blr/checkpoint"
 	"github.com/bayesrule/blr/data"
 	"github.com/bayesrule/blr/fit"
@@ -184,6 +185,9 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		return printCompare(rows, tb, f, stdout, stderr)
 	}
 	post, err := fit.Fit(tb.xTrain, tb.yTrain, opt)
+	if errors.Is(err, blr.ErrNonFinite) {
+		return fmt.Errorf("%w (a smaller --lr usually helps, or a --prior-precision nearer the data's scale)", err)
+	}
 	if err != nil {
 		return fitFlagError(err)
 	}
