@@ -180,3 +180,20 @@ func TestDemoArgsPCA(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoArgsFileLimit: blr demo lda reads a file only up to its limit,
+// and refuses a larger one naming it (it read every file whole).
+func TestDemoArgsFileLimit(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"ten": "0123456789", "eleven": "0123456789a"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, err := readSmallFile(filepath.Join(dir, "ten"), 10); err != nil || string(b) != "0123456789" {
+		t.Errorf("a file at the limit: %q, %v", b, err)
+	}
+	if _, err := readSmallFile(filepath.Join(dir, "eleven"), 10); err == nil || !strings.Contains(err.Error(), "eleven: more than 10 bytes") {
+		t.Errorf("a file over the limit: %v", err)
+	}
+}

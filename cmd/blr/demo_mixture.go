@@ -368,8 +368,12 @@ func copyrightCorpus(glob string) ([]string, []string, error) {
 	var texts, names []string
 	empty, unreadable := 0, 0
 	var firstErr error
+	total := 0
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := readSmallFile(f, ldaMaxFileBytes)
+		if err == nil && total+len(b) > ldaMaxCorpusBytes {
+			return nil, nil, fmt.Errorf("--glob %q: the matching files hold more than %d bytes, the most blr demo lda reads", glob, ldaMaxCorpusBytes)
+		}
 		if err != nil {
 			unreadable++
 			if firstErr == nil {
@@ -377,6 +381,7 @@ func copyrightCorpus(glob string) ([]string, []string, error) {
 			}
 			continue
 		}
+		total += len(b)
 		if len(b) == 0 {
 			empty++
 			continue
@@ -397,6 +402,29 @@ func copyrightCorpus(glob string) ([]string, []string, error) {
 		return nil, nil, errors.New(msg)
 	}
 	return texts, names, nil
+}
+
+// The most blr demo lda reads of one file, and of all the files --glob
+// matches: the Debian copyright texts it is made for are some 25 MB in all
+// on the development machine, the largest 2 MB.
+const (
+	ldaMaxFileBytes   = 16 << 20
+	ldaMaxCorpusBytes = 512 << 20
+)
+
+// readSmallFile reads path whole, or fails naming it when it holds more
+// than limit bytes (without reading them).
+func readSmallFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		err = fmt.Errorf("%s: more than %d bytes, the most blr demo lda reads of one file", path, limit)
+	}
+	return b, err
 }
 
 // Limits of blr demo lda's flags (defaults 8, 32, 10, 10): generous for a
