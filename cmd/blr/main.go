@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 )
 
 // command is one subcommand: it parses its own flags from args.
@@ -54,6 +55,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
+	if _, ok := commands["train"]; ok && strings.HasPrefix(name, "-") {
+		// Flags without a command are the default command's: blr --out DIR
+		// is blr train --out DIR.
+		args = append([]string{"train"}, args...)
+		name = "train"
+	}
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "blr: unknown command %q\n", name)
@@ -75,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: blr <command> [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: blr <command> [flags]\n       blr [train flags]   (no command: blr train)\n\ncommands:")
 	var names []string
 	for n := range commands {
 		names = append(names, n)

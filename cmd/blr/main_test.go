@@ -55,6 +55,15 @@ func TestUnknownCommand(t *testing.T) {
 	}
 }
 
+// TestFlagsWithoutCommand: flags with no command go to the default
+// command, train (blr --out DIR used to be "unknown command").
+func TestFlagsWithoutCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"--epochs", "0"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "blr train: --epochs 0") {
+		t.Errorf("exit %d, stderr %q; want blr train's error for --epochs 0", code, errb.String())
+	}
+}
+
 func TestDemoFlat(t *testing.T) {
 	png := filepath.Join(t.TempDir(), "flat.png")
 	var out, errb bytes.Buffer
