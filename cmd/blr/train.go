@@ -344,7 +344,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			f.out = f.resume
 		}
 		if prev, err = readRunInfo(f.resume); err != nil {
-			return err
+			// The state is whole without it: go on with the flags given.
+			fmt.Fprintf(stderr, "blr train: %v; ignored: the flags given (or their defaults) choose the evaluation, and the reported training time covers this process only\n", err)
+			prev = runInfo{}
 		}
 		prev.apply(f)
 	}
@@ -603,7 +605,8 @@ type runInfo struct {
 }
 
 // readRunInfo reads dir's RunFile; a run saved before it existed has none,
-// and then nothing is stored.
+// and then nothing is stored. A corrupt RunFile is an error, which the
+// caller reports and then ignores: the state does not need it.
 func readRunInfo(dir string) (runInfo, error) {
 	var r runInfo
 	b, err := os.ReadFile(filepath.Join(dir, RunFile))

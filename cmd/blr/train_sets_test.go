@@ -149,3 +149,17 @@ func TestFreshRunReplacesOld(t *testing.T) {
 		t.Errorf("no note: %q", stderr.String())
 	}
 }
+
+// TestResumeCorruptRunFile: a corrupt run.json does not stop a resume (the
+// state is whole without it); it is reported and ignored.
+func TestResumeCorruptRunFile(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, tiny("--epochs", "2", "--ood", "none", "--out", dir, "--stop-after-epoch", "1")...)
+	if err := os.WriteFile(filepath.Join(dir, RunFile), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "train", "--resume", dir, "--ood", "none")
+	if code != 0 || !strings.Contains(errs, "run.json") || !strings.Contains(errs, "ignored") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errs)
+	}
+}
