@@ -100,7 +100,7 @@ func IVON[F Float](params []F, cfg Config) (*Diag[F], error) {
 // the same samples.
 //
 // Config fields and defaults: DataSize required; PriorPrecision 500; LR (ρ)
-// 0.03, in [2⁻⁵³, 1] (so that β₂ = 1 − ρ is below 1); HessInit 0.5;
+// 0.03, in (2⁻⁵⁴, 1] (so that β₂ = 1 − ρ is below 1); HessInit 0.5;
 // Samples 1; Temperature 1; Steps (for the warning); Curvature CurvPrice
 // (or CurvExactDiag, CurvGGNDiag, CurvEmpiricalFisher, CurvMCFisher from
 // the oracle).
@@ -112,7 +112,7 @@ func IBLRDiag[F Float](params []F, cfg Config) (*Diag[F], error) {
 	case !(rho > 0 && rho <= 1):
 		r.fail("LR", cfg.LR, "is the rule's ρ and must lie in (0, 1]")
 	case 1-rho == 1:
-		r.fail("LR", cfg.LR, "the rule uses β₂ = 1 − LR, which rounds to 1 (h could never learn); want LR ≥ 2⁻⁵³ ≈ 1.1e-16")
+		r.fail("LR", cfg.LR, "the rule uses β₂ = 1 − LR, which rounds to 1 (h could never learn); want LR > 2⁻⁵⁴ ≈ 5.6e-17")
 	}
 	return build(r, params, DiagOptions{
 		DataSize:             r.dataSize(true),

@@ -29,10 +29,12 @@ func wantConfigError(t *testing.T, what string, err error, field, want string) {
 func TestIBLRDiagTinyLR(t *testing.T) {
 	for _, lr := range []float64{1e-320, 1e-17, 0x1p-54} {
 		_, err := newEngine[float64]("iblr-diag", blr.Config{DataSize: 100, LR: lr})
-		wantConfigError(t, "iblr-diag", err, "LR", "iblr-diag: the rule uses β₂ = 1 − LR, which rounds to 1 (h could never learn); want LR ≥ 2⁻⁵³")
+		wantConfigError(t, "iblr-diag", err, "LR", "iblr-diag: the rule uses β₂ = 1 − LR, which rounds to 1 (h could never learn); want LR > 2⁻⁵⁴")
 	}
-	if _, err := newEngine[float64]("iblr-diag", blr.Config{DataSize: 100, LR: 0x1p-53}); err != nil {
-		t.Errorf("LR = 2⁻⁵³: %v", err)
+	for _, lr := range []float64{0x1p-53, 0x1.2p-54} { // just above the cutoff: 1 − LR < 1
+		if _, err := newEngine[float64]("iblr-diag", blr.Config{DataSize: 100, LR: lr}); err != nil {
+			t.Errorf("LR = %g: %v", lr, err)
+		}
 	}
 }
 

@@ -36,11 +36,13 @@ const (
 const MaxIDXDims = 16
 
 // MaxIDXElements is the largest number of elements ReadIDX accepts in one
-// file: 2²⁸ (268 435 456 bytes, which ReadImagesFile turns into 1 GiB of
-// float32 pixels), whatever the file's size. Real files are far smaller: the
-// 60 000 training images of MNIST hold 47 040 000 elements. A header that
-// claims more is refused before any data are read.
-const MaxIDXElements = 1 << 28
+// file: 2³⁰ (1 GiB of bytes, which ReadImagesFile turns into 4 GiB of
+// float32 pixels), whatever the file's size. Real files are smaller: the
+// 60 000 training images of MNIST hold 47 040 000 elements, EMNIST's
+// largest (byclass, 697 932 images) 547 178 688. A header that claims more
+// is refused before any data are read, and a gzip file must be large
+// enough to hold its claim (maxDeflateRatio).
+const MaxIDXElements = 1 << 30
 
 // maxDeflateRatio bounds how many bytes one compressed byte can expand to
 // under DEFLATE. Every symbol takes at least one bit, and the most one pair

@@ -64,7 +64,7 @@ func TestReadIDX(t *testing.T) {
 		{name: "truncated data", in: img[:len(img)-2], wantErr: "only 10 bytes follow the header", wantFld: "data", wantOffs: 16},
 		{name: "truncated data gzip", in: gzipBytes(img[:len(img)-2]), wantErr: "need 12 bytes of data but the file ends after 10", wantFld: "data", wantOffs: 26},
 		{name: "trailing data", in: append(append([]byte{}, img...), 1, 2, 3), wantErr: "3 bytes follow the 12 data bytes", wantFld: "end", wantOffs: 28},
-		{name: "huge claim", in: idxBytes([]uint32{1000000, 1000000}, []byte{1, 2, 3}), wantErr: "claim 1000000000000 elements, more than the 268435456 (MaxIDXElements)", wantFld: "dim[1]", wantOffs: 8},
+		{name: "huge claim", in: idxBytes([]uint32{1000000, 1000000}, []byte{1, 2, 3}), wantErr: "claim 1000000000000 elements, more than the 1073741824 (MaxIDXElements)", wantFld: "dim[1]", wantOffs: 8},
 		{name: "claim beyond file", in: idxBytes([]uint32{60000, 28, 28}, []byte{1, 2, 3}), wantErr: "need 47040000 bytes of data but only 3 bytes follow", wantFld: "data"},
 		{name: "claim beyond gzip", in: gzipBytes(idxBytes([]uint32{100000, 1000}, []byte{1, 2, 3})), wantErr: "can expand to at most about", wantFld: "data"},
 		{name: "bad gzip header", in: []byte{0x1f, 0x8b, 1, 2, 3}, wantErr: "gzip header is bad", wantFld: "magic"},

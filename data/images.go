@@ -344,7 +344,7 @@ var pixelScale = func() (t [256]float32) {
 // (byte/255, as LoadMNIST scales them), image i in x[i·H·W:(i+1)·H·W]. A file
 // that is not 3-dimensional or holds no pixels gives an *IDXError naming it,
 // and so does one whose header claims more than MaxIDXElements pixels (the
-// result would take over 1 GiB), which is refused before its data are read.
+// result would take over 4 GiB), which is refused before its data are read.
 func ReadImagesFile(path string) (x []float32, n, h, w int, err error) {
 	img, err := ReadIDXFile(path)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -334,7 +335,7 @@ func TestLimitsIDXElements(t *testing.T) {
 			if !errors.As(err, &ie) || ie.Field != "dim[2]" || ie.Offset != 12 {
 				t.Fatalf("%s(%s): err = %v, want an *IDXError for dim[2] at byte 12", name, p, err)
 			}
-			for _, w := range []string{p, "claim 3920000000 elements", "268435456 (MaxIDXElements)"} {
+			for _, w := range []string{p, "claim 3920000000 elements", "1073741824 (MaxIDXElements)"} {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("%s: error %q does not contain %q", name, err, w)
 				}
@@ -350,9 +351,9 @@ func TestLimitsIDXElements(t *testing.T) {
 		t.Errorf("2^93 claim: err = %v", err)
 	}
 	// At the limit the claim passes the header check (and fails for want of data).
-	_, err = ReadIDX(bytes.NewReader(idxBytes([]uint32{1 << 14, 1 << 14}, nil)))
-	if err == nil || !strings.Contains(err.Error(), "need 268435456 bytes of data") {
-		t.Errorf("2^28 claim: err = %v", err)
+	_, err = ReadIDX(bytes.NewReader(idxBytes([]uint32{1 << 15, 1 << 15}, nil)))
+	if err == nil || !strings.Contains(err.Error(), "need 1073741824 bytes of data") {
+		t.Errorf("2^30 claim: err = %v", err)
 	}
 	// A zero dimension makes the claim empty, whatever the others say.
 	if got, err := ReadIDX(bytes.NewReader(idxBytes([]uint32{1 << 31, 1 << 31, 0}, nil))); err != nil || len(got.Data) != 0 {
@@ -394,6 +395,25 @@ func TestLimitsIDXShortNoAllocation(t *testing.T) {
 		}
 		if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
 			t.Errorf("%s: allocated %d bytes for a %d-byte input", name, got, len(in))
+		}
+	}
+}
+
+// TestLimitsCountCells: countCells, which counts a row's cells before they
+// are split, agrees with splitCells, ASCII and Unicode spaces alike.
+func TestLimitsCountCells(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"1", "2.5", "-3e7", " ", "  ", "\t", "\r", "\v", "\f", "\u00a0", "\u0085", "\u2003", ",", "é", "x"}
+	for range 20000 {
+		var b strings.Builder
+		for range rnd.IntN(12) {
+			b.WriteString(pieces[rnd.IntN(len(pieces))])
+		}
+		s := b.String()
+		for _, comma := range []bool{false, true} {
+			if got, want := countCells(s, comma), len(splitCells(s, comma)); got != want {
+				t.Fatalf("countCells(%q, %v) = %d, splitCells gives %d", s, comma, got, want)
+			}
 		}
 	}
 }

@@ -15,11 +15,12 @@ import (
 )
 
 // MaxTableBytes is the most bytes ReadTableWith, ReadLIBSVM, ReadSklearnCSV,
-// LoadLabeled and LoadXY read from one input (1 GiB), counted after gzip
+// LoadLabeled and LoadXY read from one input (4 GiB: the text of a table at
+// MaxDenseCells, some 24 bytes a number, fits), counted after gzip
 // decompression. A longer input is refused with a *ParseError naming the
 // file and the limit, so that a small gzip file that expands enormously or
 // an endless stream such as /dev/zero cannot exhaust memory.
-const MaxTableBytes = 1 << 30
+const MaxTableBytes = 1 << 32
 
 // MaxLineBytes is the longest line (64 MiB, not counting its line end) that
 // ReadTableWith, ReadLIBSVM, ReadSklearnCSV, LoadLabeled and LoadXY accept;
@@ -201,9 +202,18 @@ func readTable(lr *lineReader, name string, opt TableOptions) (*Table, error) {
 	width := -1
 	widthLine := 0
 	addRow := func(text string, line int) error {
-		// Count before splitting, so that neither a ragged line nor one
-		// beyond the size limit costs the memory of its cells.
-		n := countCells(text, comma)
+		// A long line is counted before it is split, so that neither a
+		// ragged line nor one beyond the size limit costs the memory of
+		// its cells; a short one is split at once (faster, and its cells
+		// cost little).
+		var cells []string
+		n := 0
+		if len(text) > countFirst {
+			n = countCells(text, comma)
+		} else {
+			cells = splitCells(text, comma)
+			n = len(cells)
+		}
 		if width < 0 {
 			width, widthLine = n, line
 			if t.Header != nil && len(t.Header) != width {
@@ -218,7 +228,9 @@ func readTable(lr *lineReader, name string, opt TableOptions) (*Table, error) {
 		if cost += width + 4; cost > maxDenseCells {
 			return tooBig(line, width, cost)
 		}
-		cells := splitCells(text, comma)
+		if cells == nil {
+			cells = splitCells(text, comma)
+		}
 		row := make([]float64, width)
 		for j, c := range cells {
 			v, err := parseNumber(c)
@@ -314,14 +326,26 @@ func splitCells(s string, comma bool) []string {
 	return cells
 }
 
+// countFirst is the length of a line above which readTable counts its
+// cells (countCells) before it splits it.
+const countFirst = 1 << 16
+
 // countCells returns len(splitCells(s, comma)) without allocating.
 func countCells(s string, comma bool) int {
 	if comma {
 		return strings.Count(s, ",") + 1
 	}
 	n, inField := 0, false
-	for _, r := range s {
-		space := unicode.IsSpace(r)
+	for i := 0; i < len(s); {
+		var space bool
+		if c := s[i]; c < utf8.RuneSelf { // ASCII: as unicode.IsSpace, without decoding
+			space = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
 		if !space && !inField {
 			n++
 		}

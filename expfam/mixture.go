@@ -90,7 +90,7 @@ func NewMixture(weights []float64, comps []*FullGaussian, fixedWeights bool) (*M
 	}
 	for i, c := range comps {
 		if c == nil {
-			return nil, fmt.Errorf("expfam: Mixture components[%d] is nil; want a *FullGaussian", i)
+			return nil, &DomainError{Family: fam, Field: "nil component at index", Value: float64(i), Reason: "want a *FullGaussian"}
 		}
 	}
 	d := comps[0].ParamDim()

@@ -165,13 +165,27 @@ func TestMixtureNilComponent(t *testing.T) {
 		comps []*expfam.FullGaussian
 		want  string
 	}{
-		{[]float64{1}, []*expfam.FullGaussian{nil}, "components[0] is nil"},
-		{[]float64{0.5, 0.5}, []*expfam.FullGaussian{g, nil}, "components[1] is nil"},
-		{[]float64{0.5, 0.5}, []*expfam.FullGaussian{nil, g}, "components[0] is nil"},
+		{[]float64{1}, []*expfam.FullGaussian{nil}, "nil component at index = 0"},
+		{[]float64{0.5, 0.5}, []*expfam.FullGaussian{g, nil}, "nil component at index = 1"},
+		{[]float64{0.5, 0.5}, []*expfam.FullGaussian{nil, g}, "nil component at index = 0"},
 	} {
 		q, err := expfam.NewMixture(tc.w, tc.comps, false)
 		if q != nil || err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("NewMixture(%v, %v) = %v, %v; want an error mentioning %q", tc.w, tc.comps, q, err, tc.want)
 		}
+	}
+}
+
+// TestMixtureNilComponentDomain: a nil component is a *expfam.DomainError, as the
+// other invalid components are.
+func TestMixtureNilComponentDomain(t *testing.T) {
+	g, err := expfam.NewFullGaussian([]float64{0}, mat.NewSymDense(1, []float64{1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = expfam.NewMixture([]float64{0.5, 0.5}, []*expfam.FullGaussian{g, nil}, false)
+	var de *expfam.DomainError
+	if !errors.As(err, &de) || !errors.Is(err, expfam.ErrDomain) || de.Value != 1 {
+		t.Fatalf("err = %v, want a *expfam.DomainError for index 1", err)
 	}
 }

@@ -360,11 +360,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err := os.MkdirAll(f.out, 0o755); err != nil {
 			return fmt.Errorf("--out %s: %w", f.out, err)
 		}
-		if st == nil {
-			if err := clearRun(f.out, stderr); err != nil {
-				return err
-			}
-		}
 	}
 	// The OOD set first: loading it reads (and drops) its training half too,
 	// which then does not add to the peak memory.
@@ -399,6 +394,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		if err := train.CheckSet(s.set, s.what); err != nil {
 			return setError(err, s.flag, s.value)
+		}
+	}
+	if f.out != "" && st == nil { // only now that the new run can start
+		if err := clearRun(f.out, stderr); err != nil {
+			return err
 		}
 	}
 	var t *train.Trainer
@@ -616,8 +616,14 @@ func readRunInfo(dir string) (runInfo, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &r)
 	}
-	if err == nil && (r.TrainSeconds < 0 || r.Images < 0 || math.IsNaN(r.TrainSeconds)) {
-		err = errors.New("negative training time or images")
+	switch {
+	case err != nil:
+	case !(r.TrainSeconds >= 0) || math.IsInf(r.TrainSeconds, 0) || r.Images < 0:
+		err = fmt.Errorf("training time %g s or images %d is not ≥ 0", r.TrainSeconds, r.Images)
+	case r.OOD != "" && r.OOD != "auto" && r.OOD != "none":
+		err = fmt.Errorf("ood %q is neither auto nor none", r.OOD)
+	case r.EpochEval != "" && r.EpochEval != "point" && r.EpochEval != "full" && r.EpochEval != "none":
+		err = fmt.Errorf("epoch_eval %q is none of point, full and none", r.EpochEval)
 	}
 	if err != nil {
 		return r, fmt.Errorf("--resume %s: %s: %w", dir, RunFile, err)
@@ -667,7 +673,7 @@ func (r runInfo) write(dir string) error {
 // history of one with the state of the other, after an interruption).
 func clearRun(dir string, stderr io.Writer) error {
 	if _, err := os.Stat(filepath.Join(dir, train.StateFile)); err == nil {
-		fmt.Fprintf(stderr, "blr train: replacing the run in %s (blr train --resume %s would have continued it)\n", dir, dir)
+		fmt.Fprintf(stderr, "blr train: replacing the run in %s\n", dir)
 	}
 	for _, name := range []string{train.StateFile, train.HistoryFile, train.PosteriorFile, train.MetricsFile, RunFile} {
 		// The file, and the temporary files of writes that a crash cut

@@ -163,3 +163,30 @@ func TestResumeCorruptRunFile(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs)
 	}
 }
+
+// TestFailedStartKeepsOldRun: a new run into a directory is checked before
+// the run there is replaced, so a mistyped --data-dir leaves it whole.
+func TestFailedStartKeepsOldRun(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, tiny("--epochs", "1", "--ood", "none", "--out", dir)...)
+	before, _ := os.ReadDir(dir)
+	code, _, errs := runCLI(t, tiny("--epochs", "1", "--ood", "none", "--out", dir, "--data-dir", filepath.Join(dir, "nowhere"))...)
+	after, _ := os.ReadDir(dir)
+	if code != 1 || len(after) != len(before) || strings.Contains(errs, "replacing") {
+		t.Fatalf("exit %d, %d files before and %d after, stderr:\n%s", code, len(before), len(after), errs)
+	}
+}
+
+// TestRunFileValues: run.json's evaluation flags are checked like the
+// flags themselves; a value that is not one is reported and ignored.
+func TestRunFileValues(t *testing.T) {
+	for _, body := range []string{`{"ood": "nope"}`, `{"epoch_eval": "Point"}`, `{"train_seconds": -1}`} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, RunFile), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readRunInfo(dir); err == nil {
+			t.Errorf("%s: accepted", body)
+		}
+	}
+}
