@@ -22,6 +22,7 @@ type NonFiniteError struct {
 	Value float64
 }
 
+// Error says which entry is not finite and that the state is unchanged.
 func (e *NonFiniteError) Error() string {
 	return fmt.Sprintf("blr: %s[%d] = %g is not finite; the step was refused and the state is unchanged", e.Field, e.Index, e.Value)
 }
@@ -36,6 +37,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error names the field, its value and what is wrong with it.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("blr: %s = %v: %s", e.Field, e.Value, e.Reason)
 }

@@ -20,6 +20,7 @@ const (
 	HessGaussNewton
 )
 
+// String is the kind's name.
 func (k HessianKind) String() string {
 	switch k {
 	case HessExact:

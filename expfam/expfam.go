@@ -62,6 +62,7 @@ type DomainError struct {
 	Reason string  // e.g. "not positive definite"
 }
 
+// Error names the family, the field, its value and what is wrong with it.
 func (e *DomainError) Error() string {
 	return fmt.Sprintf("expfam: %s %s = %g: %s", e.Family, e.Field, e.Value, e.Reason)
 }

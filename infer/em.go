@@ -100,6 +100,7 @@ const (
 	FullSingleStep
 )
 
+// String is the variant's name.
 func (v EMVariant) String() string {
 	switch v {
 	case MeansOnly:

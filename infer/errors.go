@@ -17,6 +17,7 @@ type InputError struct {
 	Reason string
 }
 
+// Error names the input and what is wrong with it.
 func (e *InputError) Error() string {
 	return fmt.Sprintf("infer: %s = %v: %s", e.Field, e.Value, e.Reason)
 }
