@@ -29,10 +29,7 @@ func TestSizeLimits(t *testing.T) {
 		}
 	}
 	bandit := BanditConfig{Arms: 3, Dim: 2, WeightScale: 1}
-	for _, tc := range []struct {
-		name, want string
-		err        func() error
-	}{
+	checkConfigErrors(t, []configCase{
 		{"thompson arms 2^40", "AgentConfig.Arms = 1099511627776: want 2 … 4096", agent(1<<40, 2)},
 		{"thompson dim", "AgentConfig.Dim = 4096: want 1 … 2048", agent(2, 4096)},
 		{"thompson arms·dim²", "AgentConfig.Dim = 1000: 1000 arms of dimension 1000 need arms·dim² = 1000000000 entries per posterior matrix, more than the limit 16777216", agent(1000, 1000)},
@@ -68,17 +65,7 @@ func TestSizeLimits(t *testing.T) {
 			_, err := Run(env, ag, MaxSteps+1)
 			return err
 		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.err()
-			if !errors.Is(err, blr.ErrConfig) {
-				t.Fatalf("error %v does not wrap blr.ErrConfig", err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q does not contain %q", err, tc.want)
-			}
-		})
-	}
+	})
 	// The largest sizes are accepted (checked without allocating them).
 	for _, c := range []AgentConfig{{Arms: 4, Dim: MaxDim}, {Arms: MaxArms, Dim: 64}, {Arms: 1000, Dim: 128}} {
 		c.PriorPrecision = 1

@@ -182,10 +182,7 @@ func TestMAPRefit(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	ok := AgentConfig{Arms: 3, Dim: 2, PriorPrecision: 1}
 	nan := math.NaN()
-	for _, tc := range []struct {
-		name, want string
-		err        func() error
-	}{
+	checkConfigErrors(t, []configCase{
 		{"arms", "BanditConfig.Arms = 1", func() error { _, err := NewBandit(BanditConfig{Arms: 1, Dim: 2, WeightScale: 1}, 1); return err }},
 		{"dim", "BanditConfig.Dim = 0", func() error { _, err := NewBandit(BanditConfig{Arms: 2, Dim: 0, WeightScale: 1}, 1); return err }},
 		{"weight scale", "BanditConfig.WeightScale = NaN", func() error { _, err := NewBandit(BanditConfig{Arms: 2, Dim: 2, WeightScale: nan}, 1); return err }},
@@ -230,17 +227,7 @@ func TestConfigErrors(t *testing.T) {
 		}},
 		{"slope from", "from = 5", func() error { _, err := LogLogSlope([]float64{1, 2, 3}, 5); return err }},
 		{"slope no data", "need two positive values", func() error { _, err := LogLogSlope([]float64{0, 0, 0}, 0); return err }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.err()
-			if !errors.Is(err, blr.ErrConfig) {
-				t.Fatalf("error %v does not wrap blr.ErrConfig", err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q does not contain %q", err, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestBadObservations checks that every agent refuses a bad observation
@@ -345,5 +332,28 @@ func TestBandit(t *testing.T) {
 	}
 	if se := math.Sqrt(n * 0.25); math.Abs(hits-want) > 4*se {
 		t.Errorf("arm 1 paid %g times, expected %.1f ± %.1f", hits, want, se)
+	}
+}
+
+// configCase is a call that must fail with an error wrapping blr.ErrConfig
+// whose text contains want.
+type configCase struct {
+	name, want string
+	err        func() error
+}
+
+// checkConfigErrors runs each case as a subtest.
+func checkConfigErrors(t *testing.T, cases []configCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.err()
+			if !errors.Is(err, blr.ErrConfig) {
+				t.Fatalf("error %v does not wrap blr.ErrConfig", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
 	}
 }
