@@ -185,11 +185,8 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 		return printCompare(rows, tb, f, stdout, stderr)
 	}
 	post, err := fit.Fit(tb.xTrain, tb.yTrain, opt)
-	if errors.Is(err, blr.ErrNonFinite) {
-		return fmt.Errorf("%w (a smaller --lr usually helps, or a --prior-precision nearer the data's scale)", err)
-	}
 	if err != nil {
-		return fitFlagError(err)
+		return fitError(err)
 	}
 	for _, n := range post.Notes {
 		fmt.Fprintln(stderr, "note:", n)
@@ -233,6 +230,15 @@ var fitOptionFlags = map[string]string{
 	"LR":                 "lr",
 	"Hidden":             "hidden",
 	"Regression":         "regression",
+}
+
+// fitError is fitFlagError, and for a fit whose steps diverged (a
+// non-finite value) it adds the flags to look at.
+func fitError(err error) error {
+	if errors.Is(err, blr.ErrNonFinite) {
+		return fmt.Errorf("%w (a smaller --lr usually helps, or a --prior-precision nearer the data's scale)", err)
+	}
+	return fitFlagError(err)
 }
 
 // fitFlagError rewrites a *fit.OptionError about a field that has a flag to
