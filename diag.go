@@ -226,7 +226,10 @@ type DiagOptions struct {
 	ClipRadius float64
 	// RescaleLR multiplies α by h₀+δ (IVON), so that the first steps are
 	// like SGD with step α whatever h₀ is; δ is PriorPrecision/DataSize at
-	// construction (SetPrior does not change the factor).
+	// construction (SetPrior does not change the factor). Those steps pull
+	// m towards the prior by α·δ of the way, and diverge once α·δ > 2 (a
+	// strong prior on a small data set), so α is capped at 1/δ; with the
+	// usual priors (α·δ ≪ 1) the cap changes nothing.
 	RescaleLR bool
 	// Steps is the planned number of steps T, used only to warn when h
 	// cannot move far from h₀ in the run (see HessianWarning); 0 if unknown.
@@ -288,6 +291,7 @@ type Diag[F Float] struct {
 	t          int
 	lr         float64
 	lrScale    float64
+	lrCap      float64 // the largest α RescaleLR allows: 1/δ (+Inf without it)
 	warning    string
 
 	theta, g, hh, gk, ck []F
@@ -338,13 +342,16 @@ func NewDiag[F Float](params []F, opt DiagOptions) (*Diag[F], error) {
 			return nil, &ConfigError{Field: fmt.Sprintf("params[%d]", j), Value: float64(v), Reason: "not finite"}
 		}
 	}
-	d := &Diag[F]{opt: opt, name: "diag", m: params, lr: opt.LR, lrScale: 1}
+	d := &Diag[F]{opt: opt, name: "diag", m: params, lr: opt.LR, lrScale: 1, lrCap: math.Inf(1)}
 	d.task = pool.NewTask(d.help)
 	if opt.PriorPrecision > 0 {
 		d.delta0 = opt.PriorPrecision / opt.DataSize
 	}
 	if opt.RescaleLR {
 		d.lrScale = opt.HessInit + d.delta0
+		if d.delta0 > 0 {
+			d.lrCap = 1 / d.delta0
+		}
 	}
 	n := len(params)
 	if opt.Curvature != CurvNone {
@@ -1065,7 +1072,7 @@ type stepConsts struct {
 func (d *Diag[F]) consts() stepConsts {
 	o := &d.opt
 	t := float64(d.t + 1)
-	sc := stepConsts{alpha: d.lr * d.lrScale, beta1: o.Beta1, beta2: o.Beta2, invB1: 1, invB2: 1, invK: 1 / float64(o.Samples), clip: o.ClipRadius}
+	sc := stepConsts{alpha: math.Min(d.lr, d.lrCap) * d.lrScale, beta1: o.Beta1, beta2: o.Beta2, invB1: 1, invB2: 1, invK: 1 / float64(o.Samples), clip: o.ClipRadius}
 	if o.Curvature != CurvNone {
 		sc.rho = 1 - o.Beta2
 	}

@@ -65,19 +65,6 @@ func (p *problem) runEngine(method Method, params []float64, or rowOracle) (*blr
 		// deviation 1/√(N(h₀+δ)) small (the library default 0.01 is
 		// validated for N ≥ 10⁴ images).
 		cfg.HessInit = 0.5
-		// IVON multiplies α by h₀+δ (RescaleLR), so that its first steps
-		// are SGD steps: m moves by α(h₀+δ)(ĝ+δm)/(h+δ) ≈ α(ĝ+δm). With
-		// a strong prior on a small table (δ = P₀/N large) they diverge
-		// once α·δ > 2 (P₀ = 10³ on six rows did). So α is capped at 1/δ
-		// for the largest δ of any weight (the intercept's may differ),
-		// which makes the prior's pull at most a full step towards its
-		// mean; with the usual priors (δ ≪ 1) the cap is far above α and
-		// changes nothing.
-		strongest := p.opt.PriorPrecision
-		for _, d := range p.delta {
-			strongest = max(strongest, d)
-		}
-		cfg.LR = min(p.opt.LR, float64(n)/strongest)
 		opt, err = blr.IVON(params, cfg)
 	case MethodVIDiag:
 		opt, err = blr.IBLRDiag(params, blr.Config{DataSize: cfg.DataSize, PriorPrecision: cfg.PriorPrecision, LR: cfg.LR, Steps: steps, Curvature: blr.CurvGGNDiag})

@@ -89,7 +89,7 @@ func TestMissingFileNamesFlag(t *testing.T) {
 // TestRefusedStepNamesFlags: a step refused for non-finite weights says
 // which flags to look at (it used to name none).
 func TestRefusedStepNamesFlags(t *testing.T) {
-	code, _, errs := runCLI(t, tiny("--epochs", "1", "--ood", "none", "--lr", "1e308")...)
+	code, _, errs := runCLI(t, tiny("--epochs", "1", "--ood", "none", "--optimizer", "adam", "--lr", "1e308")...)
 	if code != 1 || !strings.Contains(errs, "refused") || !strings.Contains(errs, "a smaller --lr") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs)
 	}
