@@ -53,7 +53,10 @@ const (
 // learns, too small a one makes the first samples noisy (the initial standard
 // deviation is 1/√(N(h₀+δ))). LR α: thanks to the rescaling, the first steps
 // are SGD steps of size α, so start from a good SGD learning rate (0.1–0.5);
-// with the defaults and N = 60 000, α(h₀+δ)/δ ≈ 4 bounds the later steps. Beta2: let Steps
+// with the defaults and N = 60 000, α(h₀+δ)/δ ≈ 4 bounds the later steps.
+// Those SGD steps pull m towards the prior by α·δ of the way, so α is
+// capped at 1/δ (DiagOptions.RescaleLR): only a strong prior on a small
+// data set reaches the cap. Beta2: let Steps
 // choose it, so that (1−β₂)·T ≥ 5 for the planned number of steps T; the
 // constructor warns on Warn when h cannot learn.
 //
