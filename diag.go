@@ -344,9 +344,7 @@ func NewDiag[F Float](params []F, opt DiagOptions) (*Diag[F], error) {
 	}
 	d := &Diag[F]{opt: opt, name: "diag", m: params, lr: opt.LR, lrScale: 1, lrCap: math.Inf(1)}
 	d.task = pool.NewTask(d.help)
-	if opt.PriorPrecision > 0 {
-		d.delta0 = opt.PriorPrecision / opt.DataSize
-	}
+	d.delta0 = opt.delta()
 	if opt.RescaleLR {
 		d.lrScale = opt.HessInit + d.delta0
 		if d.delta0 > 0 {
@@ -452,14 +450,19 @@ func (o *DiagOptions) validate() error {
 	case o.Curvature == CurvNone && (o.PositivityPreserving || o.DebiasHessian):
 		return bad("Curvature", o.Curvature, "h is fixed, so PositivityPreserving and DebiasHessian do not apply")
 	}
-	delta := 0.0
-	if o.PriorPrecision > 0 {
-		delta = o.PriorPrecision / o.DataSize
-	}
-	if o.Sample && !(o.HessInit+delta > 0) {
+	if delta := o.delta(); o.Sample && !(o.HessInit+delta > 0) {
 		return bad("HessInit", o.HessInit, fmt.Sprintf("HessInit + δ = %g must be > 0 to sample (σ² = τ/(N(h+δ)))", o.HessInit+delta))
 	}
 	return nil
+}
+
+// delta is the prior's pull per example, δ = PriorPrecision/DataSize (0
+// without a prior).
+func (o *DiagOptions) delta() float64 {
+	if o.PriorPrecision > 0 {
+		return o.PriorPrecision / o.DataSize
+	}
+	return 0
 }
 
 // checkInitialPrecision refuses, when o samples, settings whose initial
@@ -473,11 +476,7 @@ func checkInitialPrecision[F Float](o *DiagOptions) error {
 	if !o.Sample {
 		return nil
 	}
-	delta := 0.0
-	if o.PriorPrecision > 0 {
-		delta = o.PriorPrecision / o.DataSize
-	}
-	d, nt := F(delta), F(o.DataSize/o.Temperature)
+	d, nt := F(o.delta()), F(o.DataSize/o.Temperature)
 	p := nt * (F(o.HessInit) + d)
 	if p > 0 && finite(p) && finite(1/p) {
 		return nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/bayesrule/blr"
 )
 
 // Model names a model, as `--model` spells it.
@@ -117,8 +119,9 @@ const (
 	// MaxPrecision bounds PriorPrecision, InterceptPrecision,
 	// NoisePrecision and NoisePriorPrecision: a precision of 10¹² is a
 	// standard deviation of 10⁻⁶, and far larger ones (10³⁰⁸) overflow the
-	// products of the methods (τ·XᵀX, δ·θ²) into Inf and NaN.
-	MaxPrecision = 1e12
+	// products of the methods (τ·XᵀX, δ·θ²) into Inf and NaN. It is the
+	// engine's bound on its prior precision (blr.MaxPrecision).
+	MaxPrecision = blr.MaxPrecision
 )
 
 // Options configures Fit. Model, Method and PriorPrecision are required; a

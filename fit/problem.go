@@ -17,8 +17,9 @@ const MaxParams = 4096
 
 // MaxScoreEntries bounds N·K² for the multinomial model (N rows, K
 // classes): its methods and its predictives hold a K×K matrix per row (the
-// Hessian's weights, the scores' covariances), 1 GiB each at this size.
-const MaxScoreEntries = 1 << 27
+// Hessian's weights, the scores' covariances), 1 GiB each at this size. It
+// is package glm's limit, checked here before fit allocates anything.
+const MaxScoreEntries = glm.MaxScoreEntries
 
 // checkScoreEntries refuses n rows of K classes whose K×K matrices per row
 // would exceed MaxScoreEntries.

@@ -36,6 +36,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // ProbFloor is the smallest probability NLL takes the log of.
@@ -399,24 +401,16 @@ func RMSE(pred, y []float64) (float64, error) {
 	return math.Sqrt(s / float64(len(y))), nil
 }
 
-// scaledRMSE is RMSE computed without overflow or underflow: with the
-// errors hᵢ = c·predᵢ − c·yᵢ, c = ½ when predᵢ − yᵢ may overflow and 1
-// otherwise (halving a subnormal loses digits), and M = max |hᵢ|, it is
-// (M/c)·√(mean (hᵢ/M)²).
+// scaledRMSE is RMSE computed without overflow or underflow: the norm of
+// the errors c·predᵢ − c·yᵢ by gonum's scaled floats.Norm, with c = ½ when
+// predᵢ − yᵢ may overflow and 1 otherwise (halving a subnormal loses
+// digits).
 func scaledRMSE(pred, y []float64, c float64) float64 {
-	big := 0.0
+	d := make([]float64, len(y))
 	for i := range y {
-		big = max(big, math.Abs(c*pred[i]-c*y[i]))
+		d[i] = c*pred[i] - c*y[i]
 	}
-	if big == 0 {
-		return 0
-	}
-	s := 0.0
-	for i := range y {
-		r := (c*pred[i] - c*y[i]) / big
-		s += r * r
-	}
-	return big * math.Sqrt(s/float64(len(y))) / c
+	return floats.Norm(d, 2) / math.Sqrt(float64(len(y))) / c
 }
 
 // meanOf returns the mean of terms(i) over i < n: the plain sum divided by

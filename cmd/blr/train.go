@@ -371,34 +371,23 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return dataError(err)
 	}
-	// The sets are checked before training, so that a wrong test or OOD
-	// file is not found only when the run is over.
+	// The test and OOD sets are checked before training (New and Resume
+	// check the training set), so that a wrong file is not found only when
+	// the run is over.
 	dataFlag, dataValue := "--data", cfg.Data
 	if f.dataDir != "" {
 		dataFlag, dataValue = "--data-dir", f.dataDir
 	}
-	for _, s := range []struct {
-		set         *data.Set
-		what        string
-		flag, value string
-	}{
-		{trainSet, "training set", dataFlag, dataValue},
-		{testSet, "test set", dataFlag, dataValue},
-		{ood, "OOD set", "--ood-dir", f.oodDir},
-	} {
-		if s.set == nil { // no OOD set
-			continue
-		}
-		if s.flag == "--ood-dir" && s.value == "" {
-			s.flag, s.value = "--ood", f.ood
-		}
-		if err := train.CheckSet(s.set, s.what); err != nil {
-			return setError(err, s.flag, s.value)
-		}
+	if err := train.CheckSet(testSet, "test set"); err != nil {
+		return setError(err, dataFlag, dataValue)
 	}
-	if f.out != "" && st == nil { // only now that the new run can start
-		if err := clearRun(f.out, stderr); err != nil {
-			return err
+	if ood != nil {
+		oodFlag, oodValue := "--ood", f.ood
+		if f.oodDir != "" {
+			oodFlag, oodValue = "--ood-dir", f.oodDir
+		}
+		if err := train.CheckSet(ood, "OOD set"); err != nil {
+			return setError(err, oodFlag, oodValue)
 		}
 	}
 	var t *train.Trainer
@@ -407,8 +396,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	} else {
 		t, err = train.New(cfg, trainSet, stderr)
 	}
-	if err != nil {
+	if ce := (*train.ConfigError)(nil); errors.As(err, &ce) && ce.Field == "training set" {
+		return setError(err, dataFlag, dataValue)
+	} else if err != nil {
 		return flagError(err)
+	}
+	if f.out != "" && st == nil { // only now that the new run can start
+		if err := clearRun(f.out, stderr); err != nil {
+			return err
+		}
 	}
 	c := t.Config()
 	fmt.Fprintf(stderr, "blr train: %s on %s (%d examples), %s, %s × %d steps of batch %d, seed %d",

@@ -42,12 +42,15 @@ func TestTrainChecksSetsFirst(t *testing.T) {
 	bad := writeSetDir(t, 14, 14)
 	good := writeSetDir(t, 28, 28)
 	ood := writeSetDir(t, 5, 5)
+	badTrain := writeSetDir(t, 28, 28)
+	writeImages(t, badTrain, "train-images-idx3-ubyte", 64, 5, 5)
 	for _, tc := range []struct {
 		name string
 		args []string
 		want string
 	}{
 		{"test set", []string{"--data-dir", bad, "--ood", "none"}, "--data-dir " + bad + ": test set mnist/test has 196 features per example"},
+		{"training set", []string{"--data-dir", badTrain, "--ood", "none"}, "--data-dir " + badTrain + ": training set mnist/train has 25 features per example"},
 		{"OOD set", []string{"--data-dir", good, "--ood-dir", ood}, "--ood-dir " + ood + ": OOD set fashion-mnist/test has 25 features per example"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
