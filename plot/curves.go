@@ -125,11 +125,8 @@ func curvePanel(pn Panel) (*plot.Plot, error) {
 			if !ok(x, y) {
 				continue
 			}
-			if err := checkValue(x, pn.LogX); err != nil {
-				return nil, fmt.Errorf("curve %q: point %d = (%g, %g): x = %w", c.Name, j, x, y, err)
-			}
-			if err := checkValue(y, pn.LogY); err != nil {
-				return nil, fmt.Errorf("curve %q: point %d = (%g, %g): y = %w", c.Name, j, x, y, err)
+			if err := checkPoint(x, y, pn.LogX, pn.LogY); err != nil {
+				return nil, fmt.Errorf("curve %q: point %d = %w", c.Name, j, err)
 			}
 			pts = append(pts, plotter.XY{X: x, Y: y})
 			xs.add(x)

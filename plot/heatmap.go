@@ -3,7 +3,6 @@ package plot
 import (
 	"fmt"
 	"image/color"
-	"math"
 
 	"gonum.org/v1/plot"
 	gpalette "gonum.org/v1/plot/palette"
@@ -86,10 +85,7 @@ func (g Grid) check() error {
 	if !(g.XMax > g.XMin) || !(g.YMax > g.YMin) {
 		return fmt.Errorf("grid range [%g, %g] × [%g, %g] is empty", g.XMin, g.XMax, g.YMin, g.YMax)
 	}
-	narrow := func(lo, hi float64) bool {
-		return hi-lo <= flatShare*math.Max(math.Max(math.Abs(lo), math.Abs(hi)), tinySpan)
-	}
-	if narrow(g.XMin, g.XMax) || narrow(g.YMin, g.YMax) {
+	if flat(g.XMin, g.XMax) || flat(g.YMin, g.YMax) {
 		return fmt.Errorf("grid range [%g, %g] × [%g, %g] is narrower than %g of its magnitude: want a wider range", g.XMin, g.XMax, g.YMin, g.YMax, flatShare)
 	}
 	return nil
@@ -158,6 +154,9 @@ func Heatmap2D(path string, panels []HeatPanel, zLabel string, width, height flo
 	cb.Title.Text = " "
 	plots[len(panels)] = cb
 
+	// Each panel's axes hold its grid's cells (half a cell past the outer
+	// grid points) and its points, as gonum's Add sets them; the grid is
+	// not flat, so fixAxes keeps those ranges and only checks them.
 	for i, p := range plots {
 		if err := fixAxes(p, fmt.Sprintf("plot: Heatmap2D: plot %d", i)); err != nil {
 			return err
@@ -205,20 +204,14 @@ func heatPanel(pn HeatPanel, pal gpalette.Palette) (*plot.Plot, error) {
 		return nil, fmt.Errorf("points: %d x, %d y and %d labels", len(pts.X), len(pts.Y), len(pts.Labels))
 	}
 	var cls [2]plotter.XYs
-	xs, ys := newSpan(), newSpan()
 	for i := range pts.X {
 		x, y, l := pts.X[i], pts.Y[i], pts.Labels[i]
 		if !finite(x) || !finite(y) {
 			return nil, fmt.Errorf("point %d = (%g, %g) is not finite", i, x, y)
 		}
-		if err := checkValue(x, false); err != nil {
-			return nil, fmt.Errorf("point %d = (%g, %g): x = %w", i, x, y, err)
+		if err := checkPoint(x, y, false, false); err != nil {
+			return nil, fmt.Errorf("point %d = %w", i, err)
 		}
-		if err := checkValue(y, false); err != nil {
-			return nil, fmt.Errorf("point %d = (%g, %g): y = %w", i, x, y, err)
-		}
-		xs.add(x)
-		ys.add(y)
 		if l != 0 && l != 1 {
 			return nil, fmt.Errorf("point %d has label %d: want 0 or 1", i, l)
 		}
@@ -238,13 +231,6 @@ func heatPanel(pn HeatPanel, pal gpalette.Palette) (*plot.Plot, error) {
 	hm.Min, hm.Max = 0, 1
 	hm.Rasterized = true
 	p.Add(hm)
-	// The axes hold the grid's cells (half a cell past the outer points)
-	// and the points.
-	xmin, xmax, ymin, ymax := hm.DataRange()
-	xs.add(xmin)
-	xs.add(xmax)
-	ys.add(ymin)
-	ys.add(ymax)
 	p.Add(&levelSet{grid: grid, level: 0.5, style: draw.LineStyle{Color: color.Black, Width: vg.Points(1.5)}})
 	// Class 0: white circles; class 1: black triangles; both outlined.
 	styles := [2]struct {
@@ -271,13 +257,6 @@ func heatPanel(pn HeatPanel, pal gpalette.Palette) (*plot.Plot, error) {
 		edge.GlyphStyle = draw.GlyphStyle{Color: styles[c].edge, Shape: styles[c].outline, Radius: vg.Points(2.6)}
 		p.Add(fill, edge)
 		p.Legend.Add(fmt.Sprintf("class %d", c), fill, edge)
-	}
-	// The grid is not narrow, so neither is the range: it is kept as is.
-	if err := setRange(&p.X, xs, false, "x"); err != nil {
-		return nil, err
-	}
-	if err := setRange(&p.Y, ys, false, "y"); err != nil {
-		return nil, err
 	}
 	p.X.Padding, p.Y.Padding = 0, 0
 	placeLegend(p, LegendTopLeft)

@@ -3,7 +3,6 @@ package plot
 import (
 	"fmt"
 	"image/color"
-	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -47,7 +46,7 @@ func HistogramPanels(path string, panels []HistPanel, bins int, width, height fl
 	if err := checkSize(width, height); err != nil {
 		return err
 	}
-	lo, hi := math.Inf(1), math.Inf(-1)
+	data := newSpan()
 	for _, pn := range panels {
 		if len(pn.Samples) == 0 {
 			return fmt.Errorf("plot: Histograms: panel %q has no samples", pn.Title)
@@ -57,23 +56,19 @@ func HistogramPanels(path string, panels []HistPanel, bins int, width, height fl
 				return fmt.Errorf("plot: Histograms: sample %q is empty", s.Name)
 			}
 			for i, v := range s.Values {
-				if !finite(v) {
-					return fmt.Errorf("plot: Histograms: sample %q value %d = %g is not finite", s.Name, i, v)
-				}
 				if err := checkValue(v, false); err != nil {
 					return fmt.Errorf("plot: Histograms: sample %q value %d = %w", s.Name, i, err)
 				}
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
+				data.add(v)
 			}
 		}
 	}
 	// Equal values (or nearly) get room around them, and one tick.
-	dlo, dhi := lo, hi
-	lo, hi, err := axisRange(lo, hi, false)
+	lo, hi, err := axisRange(data.lo, data.hi, false)
 	if err != nil {
 		return fmt.Errorf("plot: Histograms: %w", err)
 	}
-	padded := lo != dlo || hi != dhi
+	padded := lo != data.lo || hi != data.hi
 	if lo > 0 && lo < 0.25*(hi-lo) {
 		lo = 0 // non-negative values (entropies): start the axis at 0
 	}
@@ -87,7 +82,7 @@ func HistogramPanels(path string, panels []HistPanel, bins int, width, height fl
 		p.Y.Label.Text = "density"
 		p.X.Min, p.X.Max = lo, hi
 		if padded {
-			centreTick(&p.X, dlo/2+dhi/2)
+			centreTick(&p.X, data.lo/2+data.hi/2)
 		}
 		p.Y.Min = 0
 		p.Add(plotter.NewGrid())

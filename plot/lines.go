@@ -51,7 +51,7 @@ func Lines(path, title, xlabel, ylabel string, series []Series, width, height fl
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	p.Add(plotter.NewGrid())
-	xs, ys := newSpan(), newSpan()
+	var n int
 	for i, s := range series {
 		if len(s.X) != len(s.Y) {
 			return fmt.Errorf("plot: series %q has %d x and %d y values", s.Name, len(s.X), len(s.Y))
@@ -62,16 +62,12 @@ func Lines(path, title, xlabel, ylabel string, series []Series, width, height fl
 		pts := make(plotter.XYs, len(s.X))
 		for j := range s.X {
 			x, y := s.X[j], s.Y[j]
-			if err := checkValue(x, false); err != nil {
-				return fmt.Errorf("plot: series %q: point %d = (%g, %g): x = %w", s.Name, j, x, y, err)
-			}
-			if err := checkValue(y, false); err != nil {
-				return fmt.Errorf("plot: series %q: point %d = (%g, %g): y = %w", s.Name, j, x, y, err)
+			if err := checkPoint(x, y, false, false); err != nil {
+				return fmt.Errorf("plot: series %q: point %d = %w", s.Name, j, err)
 			}
 			pts[j].X, pts[j].Y = x, y
-			xs.add(x)
-			ys.add(y)
 		}
+		n += len(pts)
 		l, err := plotter.NewLine(pts)
 		if err != nil {
 			return fmt.Errorf("plot: series %q: %w", s.Name, err)
@@ -95,14 +91,12 @@ func Lines(path, title, xlabel, ylabel string, series []Series, width, height fl
 			p.Legend.Add(s.Name, thumbs...)
 		}
 	}
-	if xs.lo > xs.hi {
+	if n == 0 {
 		return fmt.Errorf("plot: Lines: no points to draw (%d series)", len(series))
 	}
-	if err := setRange(&p.X, xs, false, "x"); err != nil {
-		return fmt.Errorf("plot: Lines: %w", err)
-	}
-	if err := setRange(&p.Y, ys, false, "y"); err != nil {
-		return fmt.Errorf("plot: Lines: %w", err)
+	// The axes hold the points, as gonum's Add sets them: padded when flat.
+	if err := fixAxes(p, "plot: Lines"); err != nil {
+		return err
 	}
 	p.Legend.Top = false
 	p.Legend.Left = false

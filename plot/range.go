@@ -78,13 +78,32 @@ func axisRange(lo, hi float64, log bool) (min, max float64, err error) {
 		}
 		return lo * (1 - flatPad), hi * (1 + flatPad), nil
 	}
-	m := math.Max(math.Abs(lo), math.Abs(hi))
-	if hi-lo > flatShare*math.Max(m, tinySpan) {
+	if !flat(lo, hi) {
 		return lo, hi, nil
 	}
 	c := lo/2 + hi/2
-	pad := flatPad * math.Max(1, m)
+	pad := flatPad * math.Max(1, math.Max(math.Abs(lo), math.Abs(hi)))
 	return c - pad, c + pad, nil
+}
+
+// flat says whether finite data in [lo, hi] are (nearly) a single value
+// on a linear axis: they span at most flatShare of their magnitude (or of
+// tinySpan, near 0).
+func flat(lo, hi float64) bool {
+	return hi-lo <= flatShare*math.Max(math.Max(math.Abs(lo), math.Abs(hi)), tinySpan)
+}
+
+// checkPoint checks both coordinates of a point (x, y) as checkValue does,
+// on axes that are logarithmic as logX and logY say; its error starts with
+// the point and names the coordinate at fault.
+func checkPoint(x, y float64, logX, logY bool) error {
+	if err := checkValue(x, logX); err != nil {
+		return fmt.Errorf("(%g, %g): x = %w", x, y, err)
+	}
+	if err := checkValue(y, logY); err != nil {
+		return fmt.Errorf("(%g, %g): y = %w", x, y, err)
+	}
+	return nil
 }
 
 // setRange sets ax to the range of data in s (axisRange); name says which
@@ -135,14 +154,9 @@ func fixAxes(p *plot.Plot, what string) error {
 		if !(finite(ax.Min) && finite(ax.Max) && ax.Min <= ax.Max) {
 			return fmt.Errorf("%s has axis ranges x [%g, %g], y [%g, %g]: add data or set them", what, p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
 		}
-		min, max, err := axisRange(ax.Min, ax.Max, isLog(ax))
-		if err != nil {
-			return fmt.Errorf("%s: %s axis: %w", what, a.name, err)
+		if err := setRange(ax, span{ax.Min, ax.Max}, isLog(ax), a.name); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		if min != ax.Min || max != ax.Max {
-			centreTick(ax, ax.Min/2+ax.Max/2)
-		}
-		ax.Min, ax.Max = min, max
 	}
 	return nil
 }

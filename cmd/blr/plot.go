@@ -208,9 +208,9 @@ func readReport(path string) (*train.Report, error) {
 	return &r, nil
 }
 
-// checkHistory reports a history that curves.png cannot show: a value beyond ±plot.MaxValue (a run that
-// diverged to near math.MaxFloat64), named by its record and field. A nil
-// report passes.
+// checkHistory reports a history that curves.png cannot show: a value
+// beyond ±plot.MaxValue (a run that diverged to near math.MaxFloat64),
+// named by its record and field. A nil report passes.
 func checkHistory(r *train.Report) error {
 	if r == nil {
 		return nil
