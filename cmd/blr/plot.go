@@ -15,7 +15,6 @@ import (
 
 	"github.com/bayesrule/blr"
 	"github.com/bayesrule/blr/data"
-	"github.com/bayesrule/blr/fit"
 	"github.com/bayesrule/blr/metrics"
 	"github.com/bayesrule/blr/nn"
 	"github.com/bayesrule/blr/plot"
@@ -455,10 +454,10 @@ func (c moonsNN) check() error {
 		return fmt.Errorf("--adam-lr %g: want a finite value > 0", c.AdamLR)
 	case !finitePos(c.LR):
 		return fmt.Errorf("--lr %g: want a finite value > 0", c.LR)
-	case !finitePos(c.Prior) || c.Prior > fit.MaxPrecision:
-		return fmt.Errorf("--prior-precision %g: want a value in (0, %g]", c.Prior, fit.MaxPrecision)
-	case !finitePos(c.H0) || c.H0 > fit.MaxPrecision:
-		return fmt.Errorf("--hess-init %g: want a value in (0, %g]", c.H0, fit.MaxPrecision)
+	case !finitePos(c.Prior) || c.Prior > blr.MaxPrecision:
+		return fmt.Errorf("--prior-precision %g: want a value in (0, %g]", c.Prior, blr.MaxPrecision)
+	case !finitePos(c.H0) || c.H0 > blr.MaxPrecision:
+		return fmt.Errorf("--hess-init %g: want a value in (0, %g]", c.H0, blr.MaxPrecision)
 	case c.Samples < 1 || c.Samples > train.MaxSamples:
 		return fmt.Errorf("--samples %d: want 1 … %d", c.Samples, train.MaxSamples)
 	case c.Grid < 10 || c.Grid > 1000:
