@@ -60,10 +60,7 @@ func (bt *Batcher) Next() (idx []int, ok bool) {
 		bt.order = EpochOrder(bt.n, bt.seed, bt.epoch)
 		return nil, false
 	}
-	end := bt.n
-	if bt.b < bt.n-bt.pos { // not bt.pos+bt.b < bt.n: that overflows when B is near MaxInt
-		end = bt.pos + bt.b
-	}
+	end := bt.pos + min(bt.b, bt.n-bt.pos) // not min(pos+B, N): that overflows when B is near MaxInt
 	idx = bt.order[bt.pos:end:end]
 	bt.pos = end
 	return idx, true

@@ -198,15 +198,15 @@ func readIDX(r io.Reader, name string) (*IDX, error) {
 	// The whole claim, as a big number: 16 sizes below 2³² can overflow
 	// uint64. The first size that takes the product past the limit is the
 	// field blamed (a later 0 makes the claim empty, so it is multiplied in).
-	claim := big.NewInt(1)
+	claim, most := big.NewInt(1), big.NewInt(MaxIDXElements)
 	blame := -1
 	for i, d := range dims {
 		claim.Mul(claim, big.NewInt(int64(d)))
-		if blame < 0 && claim.Cmp(big.NewInt(MaxIDXElements)) > 0 {
+		if blame < 0 && claim.Cmp(most) > 0 {
 			blame = i
 		}
 	}
-	if claim.Cmp(big.NewInt(MaxIDXElements)) > 0 {
+	if claim.Cmp(most) > 0 {
 		return fail(4+4*int64(blame), fmt.Sprintf("dim[%d]", blame), fmt.Sprintf(
 			"dimensions %v claim %s elements, more than the %d (MaxIDXElements) an IDX file may hold", dims, claim, MaxIDXElements), nil)
 	}

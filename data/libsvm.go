@@ -115,10 +115,11 @@ func ReadLIBSVMFeatures(r io.Reader, name string, d int) (X [][]float64, y []flo
 		}
 		// The dense result needs N·(D+4) ≥ 4·N + nnz cells: refuse as soon
 		// as that is over the limit, before the entries take more memory.
-		if nnz += len(row); 4*(len(rows)+1)+nnz > maxDenseCells {
+		nnz += len(row)
+		if need := 4*(len(rows)+1) + nnz; need > maxDenseCells {
 			return nil, nil, fail(0, "", fmt.Sprintf(
 				"the file is too large: %d rows holding %d values need at least %d cells (the values plus 4 a row), more than the %d a dense matrix may have (MaxDenseCells)",
-				len(rows)+1, nnz, 4*(len(rows)+1)+nnz, maxDenseCells))
+				len(rows)+1, nnz, need, maxDenseCells))
 		}
 		rows = append(rows, row)
 		y = append(y, lab)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -335,44 +334,24 @@ func countCells(s string, comma bool) int {
 	if comma {
 		return strings.Count(s, ",") + 1
 	}
-	n, inField := 0, false
-	for i := 0; i < len(s); {
-		var space bool
-		if c := s[i]; c < utf8.RuneSelf { // ASCII: as unicode.IsSpace, without decoding
-			space = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-			i++
-		} else {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			space = unicode.IsSpace(r)
-			i += size
-		}
-		if !space && !inField {
-			n++
-		}
-		inField = !space
+	n := 0
+	for range strings.FieldsSeq(s) {
+		n++
 	}
 	return n
 }
 
-// boundedReader passes on at most maxTableBytes bytes of r and fails with a
-// *ParseError naming the file when r holds more.
+// boundedReader passes on at most maxTableBytes bytes of R and fails with a
+// *ParseError naming the file when R holds more.
 type boundedReader struct {
-	r    io.Reader
-	name string
-	left int64 // bytes that may still be read, plus one
+	io.LimitedReader // N: bytes that may still be read, plus one
+	name             string
 }
 
 func (b *boundedReader) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, b.tooLong()
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	if b.left <= 0 {
-		return n - 1, b.tooLong() // the last byte is one past the limit
+	n, err := b.LimitedReader.Read(p)
+	if b.N <= 0 {
+		return max(n-1, 0), b.tooLong() // the last byte is one past the limit
 	}
 	return n, err
 }
@@ -389,7 +368,7 @@ func openText(r io.Reader, name string) (io.Reader, error) {
 	if err != nil {
 		return nil, &ParseError{File: name, Reason: "the input starts with the gzip magic number but is not valid gzip: " + err.Error()}
 	}
-	return &boundedReader{r: src, name: name, left: maxTableBytes + 1}, nil
+	return &boundedReader{LimitedReader: io.LimitedReader{R: src, N: maxTableBytes + 1}, name: name}, nil
 }
 
 // lineReader reads text lines and counts them.
@@ -455,15 +434,15 @@ func (l *lineReader) raw() (string, bool, error) {
 		}
 		break
 	}
+	if !utf8.Valid(buf) { // the line end and BOM trimmed below are valid UTF-8
+		return "", false, notText()
+	}
 	l.line++
 	s := string(buf)
 	s = strings.TrimSuffix(s, "\n")
 	s = strings.TrimSuffix(s, "\r")
 	if l.line == 1 {
 		s = strings.TrimPrefix(s, "\ufeff")
-	}
-	if !utf8.ValidString(s) {
-		return "", false, &ParseError{File: l.name, Line: l.line, Reason: "the line holds NUL bytes or invalid UTF-8: this is not a text table"}
 	}
 	return s, true, nil
 }
