@@ -311,6 +311,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"header is not JSON", craft(`{"x":`, nil, true), ErrHeader},
 		{"header is a string", craft(`"abc"`, nil, true), ErrHeader},
 		{"duplicate tensor", craft(`{`+meta+`,`+x1+`,`+x1+`}`, one, true), ErrHeader},
+		{"empty metadata key", craft(`{"__metadata__":{"":"x","crc32c":"00000000","format":"blr","kind":"posterior","version":"1"}}`, nil, true), ErrHeader},
 		{"duplicate metadata key", craft(`{"__metadata__":{"crc32c":"00000000","format":"blr","format":"blr","kind":"posterior","version":"1"}}`, nil, true), ErrHeader},
 		{"duplicate field", craft(`{`+meta+`,"x":{"data_offsets":[0,8],"dtype":"F64","dtype":"F64","shape":[1]}}`, one, true), ErrHeader},
 		{"unknown dtype", craft(`{`+meta+`,"x":{"data_offsets":[0,2],"dtype":"BF16","shape":[1]}}`, []byte{0, 0}, true), ErrHeader},

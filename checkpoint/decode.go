@@ -347,6 +347,9 @@ func (p *parser) metadata() (map[string]string, error) {
 	meta := make(map[string]string)
 	p.metaPos = make(map[string]int)
 	err := p.members(func(key string, at int) error {
+		if key == "" { // Encode refuses it too
+			return headerErr(at, "empty key in \"__metadata__\"")
+		}
 		if _, dup := meta[key]; dup {
 			return headerErr(at, "duplicate key %q in \"__metadata__\"", key)
 		}
