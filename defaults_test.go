@@ -162,7 +162,26 @@ func TestHessianWarningShortRun(t *testing.T) {
 			t.Errorf("T = %d: %q", steps, w)
 		}
 	}
-	if w := blr.HessianWarning(0.99, 5); !strings.Contains(w, "use Beta2 ≤ 0 ") {
+	if w := blr.HessianWarning(0.99, 5); !strings.HasSuffix(w, "use Beta2 ≤ 0") {
 		t.Errorf("T = 5: %q, want the advice β₂ ≤ 0", w)
+	}
+}
+
+// TestHessianWarningAdvice: the warning names Beta2For(T) only where that
+// value learns; below 50 steps Beta2For keeps 0.9, which does not (it used
+// to advise "Beta2 ≤ 0.861111 (blr.Beta2For(36) = 0.9)").
+func TestHessianWarningAdvice(t *testing.T) {
+	for _, tc := range []struct {
+		steps int
+		want  string
+	}{
+		{36, "use Beta2 ≤ 0.861111"},
+		{49, "use Beta2 ≤ 0.897959"},
+		{50, "use Beta2 ≤ 0.9 (blr.Beta2For(50) = 0.9)"},
+		{4690, "use Beta2 ≤ 0.998934 (blr.Beta2For(4690) = 0.997868)"},
+	} {
+		if w := blr.HessianWarning(0.99999, tc.steps); !strings.HasSuffix(w, tc.want) {
+			t.Errorf("T = %d: %q, want it to end with %q", tc.steps, w, tc.want)
+		}
 	}
 }

@@ -1234,7 +1234,12 @@ func HessianWarning(beta2 float64, steps int) string {
 	if steps < 5 { // no β₂ ≥ 0 passes
 		return head + "no Beta2 in [0, 1) can in fewer than 5 steps: train longer"
 	}
-	return head + fmt.Sprintf("use Beta2 ≤ %.6g (blr.Beta2For(%d) = %.6g)", 1-5/float64(steps), steps, Beta2For(steps))
+	fix := fmt.Sprintf("use Beta2 ≤ %.6g", 1-5/float64(steps))
+	if b := Beta2For(steps); b <= 1-5/float64(steps) {
+		// Beta2For keeps β₂ ≥ 0.9, which cannot learn in fewer than 50 steps.
+		fix += fmt.Sprintf(" (blr.Beta2For(%d) = %.6g)", steps, b)
+	}
+	return head + fix
 }
 
 // The update pass has a general form, updateRange, and specialised forms for
