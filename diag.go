@@ -545,6 +545,22 @@ func (d *Diag[F]) SetLR(lr float64) error {
 	return nil
 }
 
+// Temperature is τ, the factor of the posterior variance.
+func (d *Diag[F]) Temperature() float64 { return d.opt.Temperature }
+
+// SetTemperature sets τ for the next steps and for Precision (a temperature
+// schedule calls it once per step). τ must be finite, > 0 and at most
+// MaxTemperature; a τ so small that N(h+δ)/τ overflows for some weight makes
+// the next sampling step fail with the state unchanged, as any non-finite
+// precision does.
+func (d *Diag[F]) SetTemperature(tau float64) error {
+	if !(tau > 0) || !isFinite(tau) || tau > MaxTemperature {
+		return &ConfigError{Field: "Temperature", Value: tau, Reason: fmt.Sprintf("must be finite, > 0 and at most %g (MaxTemperature)", float64(MaxTemperature))}
+	}
+	d.opt.Temperature = tau
+	return nil
+}
+
 func (d *Diag[F]) deltaAt(j int) float64 {
 	if d.delta != nil {
 		return float64(d.delta[j])

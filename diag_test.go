@@ -938,3 +938,48 @@ func TestFlushTiny(t *testing.T) {
 		}
 	}
 }
+
+// TestSetTemperature: an engine built with τ = 1 that is set to τ = 0.1
+// before its first step takes the steps of one built with τ = 0.1, bit for
+// bit; Precision follows τ; invalid τ are refused with τ unchanged.
+func TestSetTemperature(t *testing.T) {
+	a, b := []float64{1, 2, 0.5, 4}, []float64{-1, 0.5, 2, 0}
+	mk := func(tau float64) *blr.Diag[float64] {
+		d, err := blr.New("ivon", make([]float64, 4), blr.Config{DataSize: 100, Temperature: tau, Steps: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	want, got := mk(0.1), mk(1)
+	if err := got.SetTemperature(0.1); err != nil {
+		t.Fatal(err)
+	}
+	nw, ng := &blr.FastNormals[float64]{Key: 3}, &blr.FastNormals[float64]{Key: 3}
+	for range 20 {
+		if _, err := want.Step(quadOracle[float64](a, b), nw); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := got.Step(quadOracle[float64](a, b), ng); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !sameBits(want.Mean(), got.Mean()) || !sameBits(want.Hessian(), got.Hessian()) {
+		t.Fatalf("means %v / %v, Hessians %v / %v", want.Mean(), got.Mean(), want.Hessian(), got.Hessian())
+	}
+	p1 := got.Precision(nil)
+	if err := got.SetTemperature(0.4); err != nil || got.Temperature() != 0.4 {
+		t.Fatalf("SetTemperature(0.4): %v, τ = %g", err, got.Temperature())
+	}
+	for j, p := range got.Precision(nil) {
+		if math.Abs(p*4-p1[j]) > 1e-12*p1[j] {
+			t.Errorf("precision[%d] = %g at τ = 0.4, want %g/4", j, p, p1[j])
+		}
+	}
+	for _, tau := range []float64{0, -1, math.NaN(), math.Inf(1), 2 * blr.MaxTemperature} {
+		err := got.SetTemperature(tau)
+		if !errors.Is(err, blr.ErrConfig) || !strings.Contains(err.Error(), "Temperature") || got.Temperature() != 0.4 {
+			t.Errorf("SetTemperature(%g) = %v, τ now %g", tau, err, got.Temperature())
+		}
+	}
+}

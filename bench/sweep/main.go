@@ -87,6 +87,8 @@ type setting struct {
 	Samples  int     `json:"train_samples"`
 	Temp     float64 `json:"temperature,omitempty"`
 	Curv     string  `json:"curvature,omitempty"`
+	FanIn    float64 `json:"fanin,omitempty"`    // > 0: weights' prior precision FanIn·fan_in (summed scale)
+	TempEnd  float64 `json:"temp_end,omitempty"` // > 0: τ from Temp to TempEnd on a log-cosine schedule
 }
 
 // result is one JSON line.
@@ -181,6 +183,8 @@ func main() {
 		samples   = flag.Int("train-samples", 1, "MC samples per step")
 		temps     = flag.String("temperature", "0", "Temperature τ (0: default; diagnosis only, not a CLI flag)")
 		curvs     = flag.String("curvature", "", "curvature estimate: '' (default), ggn-diag, empirical-fisher, mc-fisher, price")
+		tempEnd   = flag.Float64("temp-end", 0, "τ at the end of a log-cosine temperature schedule from -temperature (0: constant)")
+		fanins    = flag.String("fanin", "0", "c > 0: a per-weight prior, precision c·fan_in for the weights of every dense and convolution layer (c = 0.5: the variance 2/fan_in of He's initialisation), P₀ for the biases")
 	)
 	flag.Parse()
 	if *test && *val > 0 {
@@ -233,7 +237,9 @@ func main() {
 										for _, sc := range words(*scheds) {
 											for _, tp := range floats(*temps) {
 												for _, cv := range words(*curvs) {
-													grid = append(grid, setting{o, uint64(sd), lr, dl, b1, b2, b2f, h0, cl, sc, *samples, tp, cv})
+													for _, fi := range floats(*fanins) {
+														grid = append(grid, setting{o, uint64(sd), lr, dl, b1, b2, b2f, h0, cl, sc, *samples, tp, cv, fi, *tempEnd})
+													}
 												}
 											}
 										}
@@ -319,6 +325,12 @@ func one(s setting, cfg train.Config, tr, ev, ood *data.Set, epochs, batchSize, 
 	if err := net.Init(d.Mean(), rand.New(rand.NewPCG(s.Seed, streamInit))); err != nil {
 		panic(err)
 	}
+	if s.FanIn > 0 {
+		if err := d.SetPrior(nil, fanInPrior(net, s.FanIn, d.Options().PriorPrecision)); err != nil {
+			res.Diverged = "config: " + err.Error()
+			return res
+		}
+	}
 	o := d.Options()
 	o.Warn = nil
 	if b, err := json.Marshal(struct {
@@ -337,6 +349,12 @@ func one(s setting, cfg train.Config, tr, ev, ood *data.Set, epochs, batchSize, 
 		for idx, ok := bt.Next(); ok; idx, ok = bt.Next() {
 			if s.Schedule == "cosine" {
 				if err := d.SetLR(lr0 * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(T)))); err != nil {
+					panic(err)
+				}
+			}
+			if s.TempEnd > 0 {
+				c := 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(T)))
+				if err := d.SetTemperature(math.Exp(math.Log(s.TempEnd) + c*(math.Log(s.Temp)-math.Log(s.TempEnd)))); err != nil {
 					panic(err)
 				}
 			}
@@ -377,4 +395,24 @@ func one(s setting, cfg train.Config, tr, ev, ood *data.Set, epochs, batchSize, 
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res
+}
+
+// fanInPrior is the per-weight prior precision c·fan_in for the weights of
+// every dense and convolution layer (a weight block followed by its bias
+// block: fan_in = len(W)/len(b)) and p0 for every other parameter.
+func fanInPrior(net *nn.Network[float32], c, p0 float64) []float32 {
+	prec := make([]float32, net.NumParams())
+	for i := range prec {
+		prec[i] = float32(p0)
+	}
+	lay := net.Layout()
+	for i, b := range lay {
+		if strings.HasSuffix(b.Name, ".W") && i+1 < len(lay) && lay[i+1].Layer == b.Layer {
+			fan := float64(b.Len / lay[i+1].Len)
+			for j := b.Offset; j < b.Offset+b.Len; j++ {
+				prec[j] = float32(c * fan)
+			}
+		}
+	}
+	return prec
 }
