@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gonum.org/v1/gonum/mathext"
+	"github.com/bayesrule/blr/internal/special"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -60,9 +60,9 @@ func (q *Beta) Natural(dst []float64) []float64 {
 func (q *Beta) Expectation(dst []float64) []float64 {
 	dst = alloc(dst, 2)
 	a, b := q.Params()
-	psi := mathext.Digamma(a + b)
-	dst[0] = mathext.Digamma(a) - psi
-	dst[1] = mathext.Digamma(b) - psi
+	psi := special.Digamma(a + b)
+	dst[0] = special.Digamma(a) - psi
+	dst[1] = special.Digamma(b) - psi
 	return dst
 }
 
@@ -100,8 +100,8 @@ func (q *Beta) LogPartition() float64 {
 // Entropy returns H(q) = log B(α, β) − (α−1)ψ(α) − (β−1)ψ(β) + (α+β−2)ψ(α+β).
 func (q *Beta) Entropy() float64 {
 	a, b := q.Params()
-	return q.LogPartition() - (a-1)*mathext.Digamma(a) - (b-1)*mathext.Digamma(b) +
-		(a+b-2)*mathext.Digamma(a+b)
+	return q.LogPartition() - (a-1)*special.Digamma(a) - (b-1)*special.Digamma(b) +
+		(a+b-2)*special.Digamma(a+b)
 }
 
 // KL returns KL(q ‖ p) = A(λₚ) − A(λ) − ⟨λₚ − λ, μ⟩; it is exactly 0 when p

@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gonum.org/v1/gonum/mathext"
+	"github.com/bayesrule/blr/internal/special"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -71,9 +71,9 @@ func (d *Dirichlet) Natural(dst []float64) []float64 {
 // Expectation writes μ = E log θ, μₖ = ψ(αₖ) − ψ(α₀).
 func (d *Dirichlet) Expectation(dst []float64) []float64 {
 	dst = alloc(dst, len(d.lam))
-	psi0 := mathext.Digamma(d.alpha0())
+	psi0 := special.Digamma(d.alpha0())
 	for k, l := range d.lam {
-		dst[k] = mathext.Digamma(l+1) - psi0
+		dst[k] = special.Digamma(l+1) - psi0
 	}
 	return dst
 }
@@ -133,9 +133,9 @@ func (d *Dirichlet) LogPartition() float64 {
 // Entropy returns H(q) = A(λ) + (α₀−K)ψ(α₀) − Σₖ(αₖ−1)ψ(αₖ).
 func (d *Dirichlet) Entropy() float64 {
 	a0 := d.alpha0()
-	h := d.LogPartition() + (a0-float64(len(d.lam)))*mathext.Digamma(a0)
+	h := d.LogPartition() + (a0-float64(len(d.lam)))*special.Digamma(a0)
 	for _, l := range d.lam {
-		h -= l * mathext.Digamma(l+1)
+		h -= l * special.Digamma(l+1)
 	}
 	return h
 }
@@ -157,9 +157,9 @@ func dirichletKL(lq, lp []float64) float64 {
 		kl += famLgamma(ap) - famLgamma(aq)
 	}
 	kl += famLgamma(a0q) - famLgamma(a0p)
-	psi0 := mathext.Digamma(a0q)
+	psi0 := special.Digamma(a0q)
 	for k := range lq {
-		kl -= (lp[k] - lq[k]) * (mathext.Digamma(lq[k]+1) - psi0)
+		kl -= (lp[k] - lq[k]) * (special.Digamma(lq[k]+1) - psi0)
 	}
 	return kl
 }
@@ -247,10 +247,10 @@ func dirichletFromMeanLog(family string, lam, mu []float64) error {
 		for _, a := range alpha {
 			a0 += a
 		}
-		psi0, c := mathext.Digamma(a0), famTrigamma(a0)
+		psi0, c := special.Digamma(a0), famTrigamma(a0)
 		var sg, sinv float64
 		for k, a := range alpha {
-			g[k] = mathext.Digamma(a) - psi0 - mu[k]
+			g[k] = special.Digamma(a) - psi0 - mu[k]
 			dk := famTrigamma(a)
 			step[k] = g[k] / dk
 			sg += step[k]

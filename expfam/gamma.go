@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/bayesrule/blr/internal/special"
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -57,7 +58,7 @@ func (g *Gamma) Natural(dst []float64) []float64 {
 func (g *Gamma) Expectation(dst []float64) []float64 {
 	dst = alloc(dst, 2)
 	a, b := g.Params()
-	dst[0] = mathext.Digamma(a) - math.Log(b)
+	dst[0] = special.Digamma(a) - math.Log(b)
 	dst[1] = a / b
 	return dst
 }
@@ -93,7 +94,7 @@ func (g *Gamma) LogPartition() float64 {
 // Entropy returns H(q) = a − log b + log Γ(a) + (1−a)ψ(a).
 func (g *Gamma) Entropy() float64 {
 	a, b := g.Params()
-	return a - math.Log(b) + famLgamma(a) + (1-a)*mathext.Digamma(a)
+	return a - math.Log(b) + famLgamma(a) + (1-a)*special.Digamma(a)
 }
 
 // KL returns KL(g ‖ p) = (a−a′)ψ(a) − log Γ(a) + log Γ(a′)
@@ -102,7 +103,7 @@ func (g *Gamma) Entropy() float64 {
 func (g *Gamma) KL(p *Gamma) float64 {
 	a, b := g.Params()
 	ap, bp := p.Params()
-	return (a-ap)*mathext.Digamma(a) - famLgamma(a) + famLgamma(ap) +
+	return (a-ap)*special.Digamma(a) - famLgamma(a) + famLgamma(ap) +
 		ap*(math.Log(b)-math.Log(bp)) + a*(bp-b)/b
 }
 
@@ -179,7 +180,7 @@ func gammaShapeFromGap(s float64) float64 {
 	}
 	nearDone := 0
 	for range 200 {
-		f := math.Log(a) - mathext.Digamma(a) - s
+		f := math.Log(a) - special.Digamma(a) - s
 		fp := 1/a - famTrigamma(a)
 		next := a - f/fp
 		if !(next > 0) {

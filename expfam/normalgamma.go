@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gonum.org/v1/gonum/mathext"
+	"github.com/bayesrule/blr/internal/special"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -88,7 +88,7 @@ func (q *NormalGamma) Expectation(dst []float64) []float64 {
 	et := a / b
 	dst[0] = m * et
 	dst[1] = m*m*et + 1/kappa
-	dst[2] = mathext.Digamma(a) - math.Log(b)
+	dst[2] = special.Digamma(a) - math.Log(b)
 	dst[3] = et
 	return dst
 }
@@ -140,7 +140,7 @@ func (q *NormalGamma) LogPartition() float64 {
 // = a + log Γ(a) + (½−a)ψ(a) − ½ log b − ½ log κ + ½ log(2πe).
 func (q *NormalGamma) Entropy() float64 {
 	_, kappa, a, b := q.Params()
-	return a + famLgamma(a) + (0.5-a)*mathext.Digamma(a) - 0.5*math.Log(b) -
+	return a + famLgamma(a) + (0.5-a)*special.Digamma(a) - 0.5*math.Log(b) -
 		0.5*math.Log(kappa) + 0.5*(math.Log(2*math.Pi)+1)
 }
 

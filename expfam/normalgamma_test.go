@@ -6,10 +6,10 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/bayesrule/blr/expfam"
+	"github.com/bayesrule/blr/internal/special"
 )
 
 func normalGammaRandom(r *rand.Rand) (m, kappa, a, b float64) {
@@ -88,7 +88,7 @@ func TestNormalGammaClosedForms(t *testing.T) {
 		m2, kappa2, a2, b2 := p.Params()
 
 		lga, _ := math.Lgamma(a)
-		psi := mathext.Digamma(a)
+		psi := special.Digamma(a)
 		hGamma := a - math.Log(b) + lga + (1-a)*psi
 		// E_τ ½ln(2πe/(κτ)) with E ln τ = ψ(a) − ln b.
 		hCond := distuv.Normal{Mu: 0, Sigma: 1}.Entropy() - 0.5*math.Log(kappa) - 0.5*(psi-math.Log(b))

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/bayesrule/blr"
-	"gonum.org/v1/gonum/mathext"
+	"github.com/bayesrule/blr/internal/special"
 )
 
 // plainOnlineLDA is online LDA (Hoffman, Blei & Bach 2010, Algorithm 2) as
@@ -40,9 +40,9 @@ func (p *plainOnlineLDA) refresh() {
 		for _, x := range row {
 			s += x
 		}
-		ps := mathext.Digamma(s)
+		ps := special.Digamma(s)
 		for w, x := range row {
-			p.expElogb[c*p.v+w] = math.Exp(mathext.Digamma(x) - ps)
+			p.expElogb[c*p.v+w] = math.Exp(special.Digamma(x) - ps)
 		}
 	}
 }
@@ -68,9 +68,9 @@ func (p *plainOnlineLDA) step(docs []Document, batch []int) {
 			for _, g := range gamma {
 				g0 += g
 			}
-			pg := mathext.Digamma(g0)
+			pg := special.Digamma(g0)
 			for c := range k {
-				expElogt[c] = math.Exp(mathext.Digamma(gamma[c]) - pg)
+				expElogt[c] = math.Exp(special.Digamma(gamma[c]) - pg)
 			}
 			for n, w := range doc.Words {
 				var s float64
@@ -98,9 +98,9 @@ func (p *plainOnlineLDA) step(docs []Document, batch []int) {
 		for _, g := range gamma {
 			g0 += g
 		}
-		pg := mathext.Digamma(g0)
+		pg := special.Digamma(g0)
 		for c := range k {
-			expElogt[c] = math.Exp(mathext.Digamma(gamma[c]) - pg)
+			expElogt[c] = math.Exp(special.Digamma(gamma[c]) - pg)
 		}
 		for n, w := range doc.Words {
 			var s float64

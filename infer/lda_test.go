@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/bayesrule/blr"
-	"gonum.org/v1/gonum/mathext"
+	"github.com/bayesrule/blr/internal/special"
 )
 
 // ldaCorpus draws nd documents of about length words from LDA itself with k
@@ -83,7 +83,7 @@ func batchVBLDA(docs []Document, lam [][]float64, p LDAPrior, iters, local int) 
 			}
 			elogb[c] = make([]float64, v)
 			for w := range v {
-				elogb[c][w] = mathext.Digamma(lam[c][w]) - mathext.Digamma(s)
+				elogb[c][w] = special.Digamma(lam[c][w]) - special.Digamma(s)
 			}
 		}
 		ss := make([][]float64, k)
@@ -107,7 +107,7 @@ func batchVBLDA(docs []Document, lam [][]float64, p LDAPrior, iters, local int) 
 				}
 				elogt := make([]float64, k)
 				for c := range k {
-					elogt[c] = mathext.Digamma(gamma[c]) - mathext.Digamma(g0)
+					elogt[c] = special.Digamma(gamma[c]) - special.Digamma(g0)
 				}
 				for n, w := range doc.Words {
 					row := make([]float64, k)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/bayesrule/blr"
-	"gonum.org/v1/gonum/mathext"
+	"github.com/bayesrule/blr/internal/special"
 )
 
 type ngParams struct{ m, kappa, a, b float64 }
@@ -39,11 +39,11 @@ func batchVBGMM(x [][]float64, means [][]float64, p GMMPrior, iters int) ([][]fl
 			lj := make([]float64, k)
 			mx := math.Inf(-1)
 			for c := range k {
-				lj[c] = mathext.Digamma(alpha[c]) - mathext.Digamma(a0)
+				lj[c] = special.Digamma(alpha[c]) - special.Digamma(a0)
 				for j := range d {
 					q := ng[c][j]
 					et := q.a / q.b
-					elt := mathext.Digamma(q.a) - math.Log(q.b)
+					elt := special.Digamma(q.a) - math.Log(q.b)
 					lj[c] += 0.5*elt - 0.5*math.Log(2*math.Pi) - 0.5*(et*(xi[j]-q.m)*(xi[j]-q.m)+1/q.kappa)
 				}
 				mx = math.Max(mx, lj[c])

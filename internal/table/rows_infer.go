@@ -9,8 +9,8 @@ import (
 	"github.com/bayesrule/blr/expfam"
 	"github.com/bayesrule/blr/glm"
 	"github.com/bayesrule/blr/infer"
+	"github.com/bayesrule/blr/internal/special"
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/mathext"
 )
 
 func init() {
@@ -158,7 +158,7 @@ func checkSVI() (float64, error) {
 		for _, xi := range x {
 			var r [2]float64
 			for c := range 2 {
-				r[c] = mathext.Digamma(alpha[c]) - mathext.Digamma(a0) + 0.5*(mathext.Digamma(a[c])-math.Log(b[c])) -
+				r[c] = special.Digamma(alpha[c]) - special.Digamma(a0) + 0.5*(special.Digamma(a[c])-math.Log(b[c])) -
 					0.5*(a[c]/b[c]*(xi[0]-m[c])*(xi[0]-m[c])+1/kappa[c])
 			}
 			mx := math.Max(r[0], r[1])
