@@ -189,8 +189,9 @@ func (l *convDirect[F]) gatherLen() int { return roundUp(l.plane, lanes) }
 
 func roundUp(n, to int) int { return (n + to - 1) / to * to }
 
-// fitsInt32 reports whether a·b is below 2³¹.
-func fitsInt32(a, b int) bool { return a >= 0 && b >= 0 && (b == 0 || a < math.MaxInt32/b) }
+// fitsInt32 reports whether a and b are ≥ 0 and a·b ≤ MaxInt32 (for b > 0,
+// a ≤ ⌊MaxInt32/b⌋ exactly when a·b ≤ MaxInt32).
+func fitsInt32(a, b int) bool { return a >= 0 && b >= 0 && (b == 0 || a <= math.MaxInt32/b) }
 
 func btoi(b bool) int {
 	if b {
