@@ -139,7 +139,8 @@ const (
 	// DecayInStep is the rule's own form: it is added to the debiased
 	// momentum in the numerator, and δ to the denominator (IVON, OGN, VOGN).
 	DecayInStep DecayMode = iota
-	// DecayInMomentum adds it to the gradient that enters the momentum only;
+	// DecayInMomentum adds it to the gradient that enters the momentum only
+	// (with β₁ = 0, no momentum, the step's gradient is then ĝ + δ(m−m₀));
 	// the curvature sees the undecayed gradient, and δ is in the denominator
 	// (Vadam).
 	DecayInMomentum
@@ -1455,6 +1456,12 @@ func (d *Diag[F]) updateRange(sc *stepConsts, lo, hi int, f *stepFails, bb *bloc
 				}
 			}
 			gs = gb
+		} else if inMom {
+			// No momentum (β₁ = 0): the momentum is the decayed gradient.
+			for i, x := range gj {
+				gb[i] = x + dec[i]
+			}
+			gs = gb
 		}
 		// m′, and the rest of the tests (x−x is 0 for a finite x and NaN
 		// otherwise).
@@ -1557,6 +1564,8 @@ func (d *Diag[F]) recordRange(sc *stepConsts, lo, hi int, f *stepFails) {
 			}
 			gb = beta1*d.gbar[j] + (1-beta1)*gm
 			gs = gb
+		} else if o.Decay == DecayInMomentum {
+			gs = gj + dec
 		}
 		num := gs * invB1
 		hv := h0

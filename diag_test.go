@@ -133,25 +133,33 @@ type zeroNormals struct{}
 
 func (zeroNormals) Fill(dst []float64) { clear(dst) }
 
-// TestVadam: Vadam follows its own published recursion (K = 1 and 3), and is
-// not torch's Adam with weight decay (corrections.md, point 10): even with
-// ε ≡ 0 the second moments differ by the decay.
+// TestVadam: Vadam follows its own published recursion (K = 1 and 3, with
+// momentum and without, where the prior's pull δm still enters the step:
+// it was lost with β₁ = 0), and is not torch's Adam with weight decay
+// (corrections.md, point 10): even with ε ≡ 0 the second moments differ by
+// the decay.
 func TestVadam(t *testing.T) {
 	const steps, n, lambda = 100, 96, 3.0
 	p := table.NewProblem(n, 5, 16, steps, 32)
 	w0 := make([]float64, p.Dim())
-	for _, k := range []int{1, 3} {
-		d, err := blr.Vadam(slices.Clone(w0), blr.Config{DataSize: n, PriorPrecision: lambda, LR: 0.02, Samples: k})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := table.RunEngine(d, p, steps, blr.RandNormals[float64]{Rand: rand.New(rand.NewPCG(7, uint64(k)))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := table.VadamReference(w0, steps, k, p.Grad, n, lambda, 0.02, 0.9, 0.999, rand.New(rand.NewPCG(7, uint64(k))))
-		if dev := table.TrajectoryDev(got, want); !(dev <= 1e-12) {
-			t.Errorf("K = %d: rel deviation %g > 1e-12", k, dev)
+	for _, b1 := range []float64{0.9, 0} {
+		for _, k := range []int{1, 3} {
+			cfg := blr.Config{DataSize: n, PriorPrecision: lambda, LR: 0.02, Samples: k, Beta1: b1}
+			if b1 == 0 {
+				cfg.Beta1 = blr.Off
+			}
+			d, err := blr.Vadam(slices.Clone(w0), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := table.RunEngine(d, p, steps, blr.RandNormals[float64]{Rand: rand.New(rand.NewPCG(7, uint64(k)))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := table.VadamReference(w0, steps, k, p.Grad, n, lambda, 0.02, b1, 0.999, rand.New(rand.NewPCG(7, uint64(k))))
+			if dev := table.TrajectoryDev(got, want); !(dev <= 1e-12) {
+				t.Errorf("β₁ = %g, K = %d: rel deviation %g > 1e-12", b1, k, dev)
+			}
 		}
 	}
 	d, err := blr.Vadam(slices.Clone(w0), blr.Config{DataSize: n, PriorPrecision: lambda, LR: 0.02})
