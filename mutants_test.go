@@ -204,11 +204,7 @@ func relDev[F blr.Float](x []F, y []float64) float64 {
 func TestDiagMatchesPlainStep(t *testing.T) {
 	const n, steps = 19, 6
 	base := blr.DiagOptions{DataSize: 40, LR: 0.05, Beta2: 0.8, HessInit: 0.7, Samples: 1, Temperature: 1}
-	with := func(edit func(o *blr.DiagOptions)) blr.DiagOptions {
-		o := base
-		edit(&o)
-		return o
-	}
+	with := editOf(base)
 	pm, pp := make([]float64, n), make([]float64, n)
 	for j := range n {
 		pm[j] = 0.3 * math.Cos(float64(j))
@@ -302,6 +298,15 @@ func TestDiagMatchesPlainStep(t *testing.T) {
 		t.Run(tc.name+"/float32", func(t *testing.T) {
 			checkAgainstRef[float32](t, tc.opt, tc.prior, m0, a, b, ref, wantLR, 2e-5)
 		})
+	}
+}
+
+// editOf returns a function that gives base with one edit applied.
+func editOf(base blr.DiagOptions) func(edit func(o *blr.DiagOptions)) blr.DiagOptions {
+	return func(edit func(o *blr.DiagOptions)) blr.DiagOptions {
+		o := base
+		edit(&o)
+		return o
 	}
 }
 
@@ -490,11 +495,7 @@ func TestDiagOptionsBoundaries(t *testing.T) {
 func TestDiagStepErrorKinds(t *testing.T) {
 	const n, bad = 19, 13
 	base := blr.DiagOptions{DataSize: 10, LR: 0.1, Beta2: 0.5, HessInit: 0.5, Samples: 1, Temperature: 1}
-	with := func(edit func(o *blr.DiagOptions)) blr.DiagOptions {
-		o := base
-		edit(&o)
-		return o
-	}
+	with := editOf(base)
 	// poke returns an oracle that gives the quadratic's gradient (and a
 	// curvature 1) except at entry bad, where it gives g and c.
 	poke := func(g, c float64) blr.Oracle[float64] {
