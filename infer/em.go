@@ -137,7 +137,11 @@ func (v EMVariant) String() string {
 // log p(xᵢ, k | m) and Q's derivatives from the expected sufficient
 // statistics. An EM is not safe for concurrent use.
 type EM struct {
-	// MaxInner caps the M-step's rule steps for Full (default 100).
+	// MaxInner caps the M-step's sweeps over the blocks for Full (default
+	// 1000). Newton on a log-variance from far above its optimum overshoots
+	// to about −σ²/σ̂² and climbs back by at most 1 a sweep, so a variance
+	// that shrinks by a factor F takes about F sweeps; an M-step that has
+	// not converged within MaxInner is an error wrapping ErrNotConverged.
 	MaxInner int
 	// InnerTol stops the M-step of Full when ‖Δm‖ ≤ InnerTol·(1+‖m‖)
 	// (default 1e-14); the loop also stops when the step no longer shrinks
@@ -343,7 +347,7 @@ func (e *EM) Iterate() (EMInfo, error) {
 	if e.variant == Full {
 		sweeps = e.MaxInner
 		if sweeps <= 0 {
-			sweeps = 100
+			sweeps = defaultMaxInner
 		}
 	}
 	tol := e.InnerTol
@@ -351,6 +355,8 @@ func (e *EM) Iterate() (EMInfo, error) {
 		tol = 1e-14
 	}
 	prev := math.Inf(1)
+	converged := e.variant != Full
+	var scale float64
 	for range sweeps {
 		copy(e.before, e.theta)
 		for _, b := range e.blocks {
@@ -369,16 +375,24 @@ func (e *EM) Iterate() (EMInfo, error) {
 			norm += v * v
 		}
 		step = math.Sqrt(step)
-		scale := 1 + math.Sqrt(norm)
+		scale = 1 + math.Sqrt(norm)
 		info.StepNorm = step
 		if step <= tol*scale || (step <= 1e-10*scale && step >= prev) {
+			converged = true
 			break
 		}
 		prev = step
 	}
 	e.iterations++
+	if !converged {
+		return info, fmt.Errorf("EM iteration %d: the M-step's Newton loop did not converge in %d sweeps (last step %.3g, tolerance %.3g): the parameters are where it stopped; raise MaxInner, or use FullSingleStep: %w",
+			e.iterations-1, sweeps, info.StepNorm, tol*scale, ErrNotConverged)
+	}
 	return info, nil
 }
+
+// defaultMaxInner is EM.MaxInner's default.
+const defaultMaxInner = 1000
 
 // GMM returns the mixture at θ = m, the mean of q(θ).
 func (e *EM) GMM() GMM {

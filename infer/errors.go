@@ -10,6 +10,10 @@ import (
 // data, a NaN, a topic count of 0, a non-positive prior parameter.
 var ErrInput = errors.New("infer: invalid input")
 
+// ErrNotConverged is wrapped by the error of an iteration whose inner loop
+// stopped at its cap before its tolerance (EM's Full M-step).
+var ErrNotConverged = errors.New("infer: not converged")
+
 // InputError names the offending field, its value and what was wanted.
 type InputError struct {
 	Field  string // e.g. "x[3][1]", "K", "prior a0"
