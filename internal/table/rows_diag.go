@@ -631,18 +631,7 @@ func CheckIVON() (float64, error) {
 			return 0, fmt.Errorf("IVON: h[%d] = %g, want a = %g within 5%%", j, h[j], a[j])
 		}
 	}
-	return relDiag(m, mStar), nil
-}
-
-func relDiag(a, b []float64) float64 {
-	var dev float64
-	for j := range a {
-		d := math.Abs(a[j]-b[j]) / math.Max(1, math.Abs(b[j]))
-		if !(d <= dev) {
-			dev = d
-		}
-	}
-	return dev
+	return relDev(m, mStar), nil
 }
 
 // recordNormals is a Normals that keeps what it drew since the last reset,
