@@ -78,6 +78,7 @@ func relDev(a, b []float64) float64 {
 	if len(a) != len(b) {
 		return math.Inf(1)
 	}
+	noteCompared(len(a))
 	var dev float64
 	for i := range a {
 		d := math.Abs(a[i]-b[i]) / math.Max(1, math.Abs(b[i]))

@@ -421,6 +421,7 @@ func CheckBayesBiNN() (float64, error) {
 			return 0, err
 		}
 		var bias float64
+		noteCompared(2)
 		for j := range 2 {
 			dev = math.Max(dev, math.Abs(mean[j]-want[j])/se[j])
 			bias = math.Max(bias, math.Abs(want[j]-exact[j]))

@@ -195,6 +195,7 @@ func TrajectoryDev(a, b [][]float64) float64 {
 		if len(a[t]) != len(b[t]) {
 			return math.Inf(1)
 		}
+		noteCompared(len(a[t]))
 		for j := range a[t] {
 			d := math.Abs(a[t][j]-b[t][j]) / math.Max(1, math.Abs(b[t][j]))
 			if !(d <= dev) {
@@ -793,6 +794,7 @@ func EngineVsRule(c EngineCase, steps int) (float64, error) {
 			dh := math.Abs(hEng-hRule) / math.Max(1, math.Abs(hRule))
 			dev = math.Max(dev, math.Max(dm, dh))
 		}
+		noteCompared(2 * len(qm))
 		if !(dev <= 1e-13) {
 			return dev, nil
 		}

@@ -349,5 +349,6 @@ func checkMixtureVI() (float64, error) {
 			}
 		}
 	}
+	noteCompared(1) // the rule's q against the reference p, by their KL
 	return kl * h * h, nil
 }

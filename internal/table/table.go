@@ -9,8 +9,11 @@
 package table
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // Kind says what a row's agreement means.
@@ -53,7 +56,9 @@ type Row struct {
 	Kind          Kind
 	Metric        Metric
 	Tolerance     float64
-	// Check runs the rule and the reference and returns the deviation.
+	// Check runs the rule and the reference and returns the deviation. It
+	// compares through relDev, TrajectoryDev or noteCompared: Run fails a
+	// check that compared no values.
 	Check func() (float64, error)
 }
 
@@ -139,7 +144,20 @@ func Rows() []Row {
 	return out
 }
 
-// Run runs one row's check.
+// compared counts the values the checks have compared (relDev,
+// TrajectoryDev and noteCompared add to it); Run fails a check that returns
+// without comparing any, so that a check which skips its comparison (an
+// early return of (0, nil)) cannot pass.
+var (
+	compared atomic.Int64
+	runMu    sync.Mutex // one Run at a time, so that compared is its check's
+)
+
+// noteCompared records that a check compared n values.
+func noteCompared(n int) { compared.Add(int64(n)) }
+
+// Run runs one row's check. A check that returns no error but compared no
+// values fails.
 func Run(r Row) Result {
 	res := Result{Row: r.Name, Status: NotImplemented}
 	if r.Check == nil {
@@ -149,7 +167,14 @@ func Run(r Row) Result {
 	res.Kind, res.Metric = r.Kind, r.Metric
 	tol := r.Tolerance
 	res.Tolerance = &tol
+	runMu.Lock()
+	before := compared.Load()
 	dev, err := safeCheck(r.Check)
+	n := compared.Load() - before
+	runMu.Unlock()
+	if err == nil && n == 0 {
+		err = errors.New("the check compared no values")
+	}
 	if err != nil {
 		res.Status, res.Error = Fail, err.Error()
 		return res

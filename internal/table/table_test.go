@@ -35,16 +35,28 @@ func TestUnimplementedNeverPass(t *testing.T) {
 }
 
 // TestFailingRowFails checks that a deviation above tolerance, a NaN, an
-// error and a panic all fail.
+// error, a panic and a check that compared nothing (it returned (0, nil)
+// before any comparison, as a skipped check would) all fail, and that the
+// same check passes once it compares.
 func TestFailingRowFails(t *testing.T) {
 	for name, check := range map[string]func() (float64, error){
-		"above": func() (float64, error) { return 1, nil },
-		"nan":   func() (float64, error) { return math.NaN(), nil },
-		"panic": func() (float64, error) { panic("boom") },
+		"above":         func() (float64, error) { noteCompared(1); return 1, nil },
+		"nan":           func() (float64, error) { noteCompared(1); return math.NaN(), nil },
+		"panic":         func() (float64, error) { panic("boom") },
+		"compared none": func() (float64, error) { return 0, nil },
 	} {
 		res := Run(Row{Name: name, Kind: Exact, Metric: Abs, Tolerance: 1e-12, Check: check})
 		if res.Status != Fail {
 			t.Errorf("%s: status %s, want fail", name, res.Status)
 		}
+		if name == "compared none" && res.Error != "the check compared no values" {
+			t.Errorf("%s: error %q", name, res.Error)
+		}
+	}
+	res := Run(Row{Name: "compares", Kind: Exact, Metric: Abs, Tolerance: 1e-12, Check: func() (float64, error) {
+		return relDev([]float64{1, 2}, []float64{1, 2}), nil
+	}})
+	if res.Status != Pass {
+		t.Errorf("a check that compares equal values: status %s (%s), want pass", res.Status, res.Error)
 	}
 }
