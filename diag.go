@@ -1242,7 +1242,8 @@ func Beta2For(steps int) float64 {
 func HessianWarning(beta2 float64, steps int) string {
 	// β₂ ≤ 1 − 5/T rather than (1−β₂)·T ≥ 5, so that β₂ = 1 − 5/T itself
 	// passes whatever its rounding.
-	if steps <= 0 || beta2 <= 1-5/float64(steps) {
+	limit := 1 - 5/float64(steps)
+	if steps <= 0 || beta2 <= limit {
 		return ""
 	}
 	moved := 1 - math.Pow(beta2, float64(steps))
@@ -1251,8 +1252,8 @@ func HessianWarning(beta2 float64, steps int) string {
 	if steps < 5 { // no β₂ ≥ 0 passes
 		return head + "no Beta2 in [0, 1) can in fewer than 5 steps: train longer"
 	}
-	fix := fmt.Sprintf("use Beta2 ≤ %.6g", 1-5/float64(steps))
-	if b := Beta2For(steps); b <= 1-5/float64(steps) {
+	fix := fmt.Sprintf("use Beta2 ≤ %.6g", limit)
+	if b := Beta2For(steps); b <= limit {
 		// Beta2For keeps β₂ ≥ 0.9, which cannot learn in fewer than 50 steps.
 		fix += fmt.Sprintf(" (blr.Beta2For(%d) = %.6g)", steps, b)
 	}

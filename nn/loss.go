@@ -135,18 +135,21 @@ func (h *softmaxCE[F]) sample(dy []F, batch int, rnd *rand.Rand) {
 		p := h.prob[i*h.k : (i+1)*h.k]
 		d := dy[i*h.k : (i+1)*h.k]
 		u := rnd.Float64()
-		// y starts at the last class with p > 0, for a u above Σp < 1 (by
-		// rounding); a class whose p was flushed to 0 is never drawn.
-		y := h.k - 1
-		for y > 0 && p[y] == 0 {
-			y--
-		}
+		y := -1
 		var cum float64
 		for c, v := range p {
 			cum += float64(v)
 			if u < cum {
 				y = c
 				break
+			}
+		}
+		if y < 0 {
+			// u is above Σp < 1 by rounding: the last class with p > 0 (a
+			// class whose p was flushed to 0 is never drawn).
+			y = h.k - 1
+			for y > 0 && p[y] == 0 {
+				y--
 			}
 		}
 		copy(d, p)

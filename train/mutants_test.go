@@ -31,21 +31,29 @@ func oneHotSet(n int, name string) *data.Set {
 	return s
 }
 
+// zeroPosterior is an ivon (diagonal Gaussian) posterior over the MLP
+// 784-hidden-10 with zero means and precisions, to be filled in.
+func zeroPosterior(t *testing.T, hidden int) *train.Posterior {
+	t.Helper()
+	cfg := train.DefaultConfig()
+	cfg.Model, cfg.Hidden, cfg.Optimizer = "mlp", []int{hidden}, "ivon"
+	net, err := train.NewPredictionNetwork(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := net.NumParams()
+	return &train.Posterior{Config: cfg, DataSize: 100, Family: train.FamilyOf("ivon"),
+		Mean: make([]float32, n), Precision: make([]float32, n)}
+}
+
 // biasPosterior is an ivon (diagonal Gaussian) posterior over the MLP
 // 784-2-10 whose weights are all 0 with precision 1e30 except the last 10,
 // the output biases, which have mean bias and precision prec: every image
 // then gets softmax of the output biases.
 func biasPosterior(t *testing.T, bias []float32, prec float32) *train.Posterior {
 	t.Helper()
-	cfg := train.DefaultConfig()
-	cfg.Model, cfg.Hidden, cfg.Optimizer = "mlp", []int{2}, "ivon"
-	net, err := train.NewPredictionNetwork(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := net.NumParams()
-	p := &train.Posterior{Config: cfg, DataSize: 100, Family: train.FamilyOf("ivon"),
-		Mean: make([]float32, n), Precision: make([]float32, n)}
+	p := zeroPosterior(t, 2)
+	n := len(p.Mean)
 	for j := range n {
 		p.Precision[j] = 1e30
 	}
@@ -160,17 +168,9 @@ func TestPredictOracle(t *testing.T) {
 // the one-hot images of oneHotSet get different predictions.
 func randomPosterior(t *testing.T, prec float32, seed uint64) *train.Posterior {
 	t.Helper()
-	cfg := train.DefaultConfig()
-	cfg.Model, cfg.Hidden, cfg.Optimizer = "mlp", []int{4}, "ivon"
-	net, err := train.NewPredictionNetwork(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := net.NumParams()
+	p := zeroPosterior(t, 4)
 	r := rand.New(rand.NewPCG(seed, 3))
-	p := &train.Posterior{Config: cfg, DataSize: 100, Family: train.FamilyOf("ivon"),
-		Mean: make([]float32, n), Precision: make([]float32, n)}
-	for j := range n {
+	for j := range p.Mean {
 		p.Mean[j] = float32(3*r.Float64() - 1.5)
 		p.Precision[j] = prec
 	}

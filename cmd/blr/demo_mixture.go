@@ -74,13 +74,12 @@ func demoMixture(args []string, stdout, stderr io.Writer) error {
 	if _, err := parseFlags(fs, demoMixtureUsage, args, "flags only; see blr demo mixture --help"); err != nil {
 		return err
 	}
-	switch {
-	case *k < 1 || *k > mixtureMaxK:
-		return fmt.Errorf("--k = %d: want 1 … %d components", *k, mixtureMaxK)
-	case *steps < 1 || *steps > mixtureMaxSteps:
-		return fmt.Errorf("--steps = %d: want 1 … %d", *steps, mixtureMaxSteps)
-	case *samples < 1 || *samples > mixtureMaxSamples:
-		return fmt.Errorf("--samples = %d: want 1 … %d draws", *samples, mixtureMaxSamples)
+	if err := checkIntFlags(
+		intFlag{"k", *k, 1, mixtureMaxK, "components"},
+		intFlag{"steps", *steps, 1, mixtureMaxSteps, ""},
+		intFlag{"samples", *samples, 1, mixtureMaxSamples, "draws"},
+	); err != nil {
+		return err
 	}
 	target := infer.DoubleBanana{A: 2, B: 0.5, W: 6}
 	fit := func(k int) (*expfam.Mixture, float64, float64, error) {
@@ -237,13 +236,14 @@ func checkEM(n, dims, k, iters, avail int) error {
 	if avail > 0 && n == avail {
 		capped = fmt.Sprintf(" (the test set has %d images)", avail)
 	}
+	if err := checkIntFlags(
+		intFlag{"dims", dims, 1, emMaxDims, "PCA dimensions"},
+		intFlag{"k", k, 2, emMaxK, "components"},
+		intFlag{"iters", iters, 1, emMaxIters, ""},
+	); err != nil {
+		return err
+	}
 	switch {
-	case dims < 1 || dims > emMaxDims:
-		return fmt.Errorf("--dims = %d: want 1 … %d PCA dimensions", dims, emMaxDims)
-	case k < 2 || k > emMaxK:
-		return fmt.Errorf("--k = %d: want 2 … %d components", k, emMaxK)
-	case iters < 1 || iters > emMaxIters:
-		return fmt.Errorf("--iters = %d: want 1 … %d", iters, emMaxIters)
 	case n < k:
 		return fmt.Errorf("--n = %d%s: want at least --k = %d images, one per component's starting mean", n, capped, k)
 	case dims >= n:
@@ -457,15 +457,13 @@ func demoLDA(args []string, stdout, stderr io.Writer) error {
 	if _, err := parseFlags(fs, demoLDAUsage, args, "flags only; see blr demo lda --help"); err != nil {
 		return err
 	}
-	switch {
-	case *k < 2 || *k > ldaMaxK:
-		return fmt.Errorf("--k = %d: want 2 … %d topics", *k, ldaMaxK)
-	case *m < 1 || *m > ldaMaxBatch:
-		return fmt.Errorf("--batch = %d: want 1 … %d documents", *m, ldaMaxBatch)
-	case *epochs < 1 || *epochs > ldaMaxEpochs:
-		return fmt.Errorf("--epochs = %d: want 1 … %d", *epochs, ldaMaxEpochs)
-	case *top < 1 || *top > ldaMaxTop:
-		return fmt.Errorf("--top = %d: want 1 … %d words", *top, ldaMaxTop)
+	if err := checkIntFlags(
+		intFlag{"k", *k, 2, ldaMaxK, "topics"},
+		intFlag{"batch", *m, 1, ldaMaxBatch, "documents"},
+		intFlag{"epochs", *epochs, 1, ldaMaxEpochs, ""},
+		intFlag{"top", *top, 1, ldaMaxTop, "words"},
+	); err != nil {
+		return err
 	}
 	texts, _, err := copyrightCorpus(*glob)
 	if err != nil {
@@ -507,6 +505,29 @@ func demoLDA(args []string, stdout, stderr io.Writer) error {
 			words = append(words, vocab[w])
 		}
 		fmt.Fprintf(stdout, "topic %d: %s\n", c, strings.Join(words, " "))
+	}
+	return nil
+}
+
+// intFlag is an integer flag's value and its allowed range lo … hi, with the
+// unit the message names ("" for none).
+type intFlag struct {
+	name      string
+	v, lo, hi int
+	unit      string
+}
+
+// checkIntFlags returns "--NAME = V: want LO … HI UNIT" for the first flag
+// outside its range, or nil.
+func checkIntFlags(flags ...intFlag) error {
+	for _, f := range flags {
+		if f.v < f.lo || f.v > f.hi {
+			msg := fmt.Sprintf("--%s = %d: want %d … %d", f.name, f.v, f.lo, f.hi)
+			if f.unit != "" {
+				msg += " " + f.unit
+			}
+			return errors.New(msg)
+		}
 	}
 	return nil
 }

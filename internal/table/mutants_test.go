@@ -2,11 +2,9 @@ package table
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/bayesrule/blr"
-	"github.com/bayesrule/blr/expfam"
 	"github.com/bayesrule/blr/glm"
 	"gonum.org/v1/gonum/diff/fd"
 )
@@ -232,49 +230,19 @@ func TestBinaryConnectRowMeasures(t *testing.T) {
 // of the rule written plainly, λ ← (1−ρ)λ + ρ(λ₀ − N∇_μE_q[ℓ_avg]) with
 // ∂E_q[ℓ]/∂μⱼ = ½(E[ℓ|wⱼ=+1] − E[ℓ|wⱼ=−1]) over the 2ᵈ states.
 func TestBayesBiNNExactRowMeasures(t *testing.T) {
-	const d, steps, rho, prior = 10, 10, 0.3, -0.1
-	p := NewProblem(40, d-1, 40, steps, 5)
+	const d, steps, rho, prior = bbnExactD, bbnExactSteps, bbnExactRho, bbnExactPrior
+	run, err := runBayesBiNNExact()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, lam, got := run.p, run.lam, run.got
 	n := float64(len(p.X))
-	rnd := rand.New(rand.NewPCG(5, 5))
-	lam := make([]float64, d)
-	for j := range lam {
-		lam[j] = rnd.NormFloat64()
-	}
-	b, err := blr.NewBinary(append([]float64(nil), lam...), blr.BinaryOptions{DataSize: n, LR: rho, Estimator: blr.BinaryExact, Samples: 1, Entropy: true, PriorNatural: prior})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := RunBinary(b, p, steps, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := expfam.NewBernoulliNatural(lam)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr := make([]float64, d)
-	for j := range pr {
-		pr[j] = prior
-	}
-	q0, err := expfam.NewBernoulliNatural(pr)
-	if err != nil {
-		t.Fatal(err)
-	}
 	g := make([]float64, d)
-	rule := blr.Rule{Prior: q0, Estimator: scoreEnum{loss: func(w []float64) float64 { return n * p.Eval(1, w, g, nil, nil) }}, Rate: blr.Constant(rho)}
-	var st blr.State
-	var viaRule [][]float64
-	for range steps {
-		if _, err := rule.Step(q, &st, nil); err != nil {
-			t.Fatal(err)
-		}
-		viaRule = append(viaRule, q.Natural(nil))
-	}
 	row, err := CheckBayesBiNNExact()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cmp := TrajectoryDev(got, viaRule); row != cmp {
+	if cmp := TrajectoryDev(got, run.want); row != cmp {
 		t.Fatalf("row reports %.17g, its comparison gives %.17g", row, cmp)
 	}
 	// The textbook rule, by conditional expectations.

@@ -188,7 +188,31 @@ func (e scoreEnum) Estimate(dst []float64, q expfam.Family, _ *rand.Rand) ([]flo
 // estimator and a Bernoulli prior equals blr.Rule on expfam.Bernoulli with
 // an independent enumeration (the score form), on the full-batch loss.
 func CheckBayesBiNNExact() (float64, error) {
-	const d, steps, rho, prior = 10, 10, 0.3, -0.1
+	run, err := runBayesBiNNExact()
+	if err != nil {
+		return 0, err
+	}
+	return TrajectoryDev(run.got, run.want), nil
+}
+
+// Settings of the BayesBiNN enumeration row: d weights, the steps, ρ and
+// the prior's natural parameter.
+const (
+	bbnExactD, bbnExactSteps   = 10, 10
+	bbnExactRho, bbnExactPrior = 0.3, -0.1
+)
+
+// bayesBiNNExactRun is what the BayesBiNN enumeration row compares: the
+// problem, the start λ, and the engine's and the rule's natural parameters
+// after each step.
+type bayesBiNNExactRun struct {
+	p         *Problem
+	lam       []float64
+	got, want [][]float64
+}
+
+func runBayesBiNNExact() (bayesBiNNExactRun, error) {
+	const d, steps, rho, prior = bbnExactD, bbnExactSteps, bbnExactRho, bbnExactPrior
 	p := NewProblem(40, d-1, 40, steps, 5)
 	n := float64(len(p.X))
 	rnd := rand.New(rand.NewPCG(5, 5))
@@ -196,21 +220,21 @@ func CheckBayesBiNNExact() (float64, error) {
 	for j := range lam {
 		lam[j] = rnd.NormFloat64()
 	}
+	run := bayesBiNNExactRun{p: p, lam: lam}
 	// The engine: the oracle is the full-batch mean loss (every minibatch is
 	// all 40 examples).
 	params := append([]float64(nil), lam...)
 	b, err := blr.NewBinary(params, blr.BinaryOptions{DataSize: n, LR: rho, Estimator: blr.BinaryExact, Samples: 1, Entropy: true, PriorNatural: prior})
 	if err != nil {
-		return 0, err
+		return run, err
 	}
-	got, err := RunBinary(b, p, steps, nil)
-	if err != nil {
-		return 0, err
+	if run.got, err = RunBinary(b, p, steps, nil); err != nil {
+		return run, err
 	}
 	// The generic rule.
 	q, err := expfam.NewBernoulliNatural(lam)
 	if err != nil {
-		return 0, err
+		return run, err
 	}
 	pr := make([]float64, d)
 	for j := range pr {
@@ -218,19 +242,18 @@ func CheckBayesBiNNExact() (float64, error) {
 	}
 	q0, err := expfam.NewBernoulliNatural(pr)
 	if err != nil {
-		return 0, err
+		return run, err
 	}
 	g := make([]float64, d)
 	rule := blr.Rule{Prior: q0, Estimator: scoreEnum{loss: func(w []float64) float64 { return n * p.Eval(1, w, g, nil, nil) }}, Rate: blr.Constant(rho)}
 	var st blr.State
-	var want [][]float64
 	for range steps {
 		if _, err := rule.Step(q, &st, nil); err != nil {
-			return 0, err
+			return run, err
 		}
-		want = append(want, q.Natural(nil))
+		run.want = append(run.want, q.Natural(nil))
 	}
-	return TrajectoryDev(got, want), nil
+	return run, nil
 }
 
 // GumbelLoss is the two-weight loss of the BayesBiNN checks: the mean
